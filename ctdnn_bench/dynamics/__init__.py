@@ -1,0 +1,28 @@
+"""Continuous-time dynamics blocks: ResNet (forward Euler), Hamiltonian (Verlet split), neural ODE (torchdiffeq)."""
+
+from torch import nn
+
+from ctdnn_bench.dynamics._fixed_grid import TIME_GRIDS, AbstractFixedGridBlock, step_times
+from ctdnn_bench.dynamics.fields import MLPField, TanhLayerField
+from ctdnn_bench.dynamics.hamiltonian import HamiltonianBlock
+from ctdnn_bench.dynamics.node import NeuralODEBlock
+from ctdnn_bench.dynamics.resnet import ResNetBlock
+
+#: Model families by registry name.
+MODELS: dict[str, type[nn.Module]] = {
+    "resnet": ResNetBlock,
+    "hamiltonian": HamiltonianBlock,
+    "node": NeuralODEBlock,
+}
+
+__all__ = [
+    "MODELS",
+    "TIME_GRIDS",
+    "AbstractFixedGridBlock",
+    "HamiltonianBlock",
+    "MLPField",
+    "NeuralODEBlock",
+    "ResNetBlock",
+    "TanhLayerField",
+    "step_times",
+]

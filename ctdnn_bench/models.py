@@ -1,0 +1,202 @@
+"""The surrogate model: encoder -> continuous-time dynamics block -> affine decoder, and its configuration."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from ctdnn_bench._checks import check_features
+from ctdnn_bench.bases import BASES, DOMAINS, AbstractBasis, make_basis
+from ctdnn_bench.dynamics import (
+    MODELS,
+    TIME_GRIDS,
+    HamiltonianBlock,
+    MLPField,
+    NeuralODEBlock,
+    ResNetBlock,
+    TanhLayerField,
+)
+from ctdnn_bench.errors import ConfigError, unknown_name
+from ctdnn_bench.integrators import INTEGRATORS
+from ctdnn_bench.layers import TIME_INITS
+from ctdnn_bench.stats import SolveStats
+
+DECODER_INITS = ("default", "randn")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelConfig:
+    """Everything that defines a surrogate model's architecture (not its data or training).
+
+    Args:
+        architecture: ``resnet``, ``hamiltonian`` or ``node`` (:data:`~ctdnn_bench.dynamics.MODELS`).
+        basis: time basis name (:data:`~ctdnn_bench.bases.BASES`); the paper's unconstrained "none" is
+            ``piecewise_constant`` with ``degree = n_steps - 1``.
+        degree: basis degree, ``degree + 1`` functions (polynomials: the polynomial degree).
+        domain: reference time domain of the basis (``raw``, ``unit``, ``symmetric``; None = basis default).
+        final_time: T; the dynamics run on ``[0, T]``.
+        n_steps: steps of the ResNet/Hamiltonian blocks (paper: 12); also sets the fixed-step neural-ODE step.
+        width: state width (paper: 15).
+        time_grid: where fixed-grid blocks evaluate weights (``linspace`` as the paper, or ``left``).
+        hidden: neural ODE only: hidden widths of the vector-field MLP (``()`` = one layer ``tanh(K u + b)``;
+            the paper's surrogate uses ``(50,)``).
+        method, rtol, atol, adjoint, max_nfe: neural ODE solver (paper: dopri5, 1e-7, 1e-9, adjoint).
+        init_std: std of the dynamics weight draw (None: He, ``sqrt(2 / fan_in)``).
+        time_init: ``constant`` (weights constant in time at start, the paper) or ``random``.
+        decoder_init: ``default`` (torch's) or ``randn`` (unit normal, the paper's v1 ADAM runs).
+    """
+
+    architecture: str = "resnet"
+    basis: str = "legendre"
+    degree: int = 3
+    domain: str | None = None
+    final_time: float = 1.0
+    n_steps: int = 12
+    width: int = 15
+    time_grid: str = "linspace"
+    hidden: tuple[int, ...] = ()
+    method: str = "dopri5"
+    rtol: float = 1e-7
+    atol: float = 1e-9
+    adjoint: bool = True
+    max_nfe: int = 100_000
+    init_std: float | None = None
+    time_init: str = "constant"
+    decoder_init: str = "default"
+
+    def __post_init__(self) -> None:
+        for value, registry, kind in (
+            (self.architecture, MODELS, "architecture"),
+            (self.basis, BASES, "basis"),
+            (self.method, INTEGRATORS, "integrator"),
+        ):
+            if value not in registry:
+                raise unknown_name(kind, value, registry)
+        if self.domain is not None and self.domain not in DOMAINS:
+            raise unknown_name("time domain", self.domain, DOMAINS)
+        for value, allowed, kind in (
+            (self.time_grid, TIME_GRIDS, "time grid"),
+            (self.time_init, TIME_INITS, "time_init"),
+            (self.decoder_init, DECODER_INITS, "decoder_init"),
+        ):
+            if value not in allowed:
+                raise unknown_name(kind, value, allowed)
+        if not (math.isfinite(self.final_time) and self.final_time > 0):
+            raise ConfigError(f"final_time T must be a finite number > 0, got {self.final_time}")
+        if self.degree < 0 or self.n_steps < 1 or self.width < 1 or any(h < 1 for h in self.hidden):
+            raise ConfigError(
+                f"need degree >= 0, n_steps >= 1, width >= 1, hidden widths >= 1; got degree="
+                f"{self.degree}, n_steps={self.n_steps}, width={self.width}, hidden={self.hidden}"
+            )
+        if self.hidden and self.architecture != "node":
+            raise ConfigError(
+                f"hidden widths {self.hidden} apply only to architecture 'node': the {self.architecture} "
+                f"block maps width {self.width} to itself (its state y and momentum z share that width)"
+            )
+        if self.basis == "static" and self.degree != 0:
+            raise ConfigError("the static basis has degree 0; set degree=0")
+
+    def make_basis(self) -> AbstractBasis:
+        """The configured basis on ``[0, final_time]``."""
+        return make_basis(self.basis, self.degree, 0.0, self.final_time, self.domain)
+
+
+class SurrogateModel(nn.Module):
+    """``x -> decoder(dynamics(tanh(encoder(x))))``: paper Sec. 2.1.
+
+    Args:
+        encoder: ``Linear(n_in, width)``.
+        dynamics: a block mapping ``(batch, width)`` to ``(batch, width)`` with ``stats``/``last``/``reset_stats``.
+        decoder: ``Linear(width, n_out)`` (the affine readout ``W [u; 1]``).
+    """
+
+    def __init__(self, encoder: nn.Linear, dynamics: nn.Module, decoder: nn.Linear) -> None:
+        super().__init__()
+        self.encoder, self.dynamics, self.decoder = encoder, dynamics, decoder
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``x``: ``(batch, n_in)`` -> ``(batch, n_out)``."""
+        check_features(x, self.encoder.in_features, "SurrogateModel input")
+        return self.decoder(self.dynamics(torch.tanh(self.encoder(x))))
+
+    def features(self, x: Tensor) -> Tensor:
+        """The final state ``u(T)`` before the decoder, ``(batch, width)``."""
+        check_features(x, self.encoder.in_features, "SurrogateModel input")
+        return self.dynamics(torch.tanh(self.encoder(x)))
+
+    @property
+    def stats(self) -> SolveStats:
+        """Cumulative solver statistics of the dynamics block."""
+        return self.dynamics.stats  # type: ignore[return-value]
+
+
+def build_dynamics(
+    cfg: ModelConfig, *, device: torch.device | str | None = None, dtype: torch.dtype | None = None
+) -> nn.Module:
+    """The dynamics block that ``cfg`` describes (parameters drawn from torch's global generator)."""
+    basis = cfg.make_basis()
+    kw: dict[str, Any] = {"init_std": cfg.init_std, "time_init": cfg.time_init, "device": device, "dtype": dtype}
+    if cfg.architecture == "node":
+        field: nn.Module = (
+            MLPField((cfg.width, *cfg.hidden, cfg.width), basis, **kw)
+            if cfg.hidden
+            else TanhLayerField(cfg.width, basis, **kw)
+        )
+        return NeuralODEBlock(
+            field,
+            method=cfg.method,
+            rtol=cfg.rtol,
+            atol=cfg.atol,
+            adjoint=cfg.adjoint,
+            step_size=cfg.final_time / cfg.n_steps,
+            max_nfe=cfg.max_nfe,
+        )
+    block = ResNetBlock if cfg.architecture == "resnet" else HamiltonianBlock
+    return block(cfg.width, basis, n_steps=cfg.n_steps, time_grid=cfg.time_grid, **kw)
+
+
+def build_model(
+    cfg: ModelConfig,
+    n_in: int,
+    n_out: int,
+    *,
+    seed: int | None = None,
+    device: torch.device | str | None = None,
+    dtype: torch.dtype | None = None,
+) -> SurrogateModel:
+    """Build the surrogate model for ``n_in`` inputs and ``n_out`` outputs.
+
+    Encoder weight ``~ N(0, 2 / n_in)``, bias 0 (paper Sec. 7). With ``seed`` the draw is reproducible (paper: 20)
+    and leaves torch's global generator as it was.
+    """
+    if n_in < 1 or n_out < 1:
+        raise ConfigError(f"n_in and n_out must be >= 1, got {n_in}, {n_out}")
+    with torch.random.fork_rng(enabled=seed is not None):
+        if seed is not None:
+            torch.manual_seed(seed)
+        encoder = nn.Linear(n_in, cfg.width, device=device, dtype=dtype)
+        with torch.no_grad():
+            encoder.weight.normal_(0.0, math.sqrt(2.0 / n_in))
+            encoder.bias.zero_()
+        dynamics = build_dynamics(cfg, device=device, dtype=dtype)
+        decoder = nn.Linear(cfg.width, n_out, device=device, dtype=dtype)
+        if cfg.decoder_init == "randn":
+            with torch.no_grad():
+                decoder.weight.normal_()
+                decoder.bias.normal_()
+    return SurrogateModel(encoder, dynamics, decoder)
+
+
+def parameter_counts(model: SurrogateModel) -> dict[str, int]:
+    """Trainable parameters by part: ``encoder``, ``dynamics``, ``decoder``, ``theta`` (encoder + dynamics, the
+    paper's nParams) and ``total``."""
+
+    def count(m: nn.Module) -> int:
+        return sum(p.numel() for p in m.parameters() if p.requires_grad)
+
+    enc, dyn, dec = count(model.encoder), count(model.dynamics), count(model.decoder)
+    return {"encoder": enc, "dynamics": dyn, "decoder": dec, "theta": enc + dyn, "total": enc + dyn + dec}
