@@ -48,6 +48,7 @@ class ModelConfig:
         init_std: std of the dynamics weight draw (None: He, ``sqrt(2 / fan_in)``).
         time_init: ``constant`` (weights constant in time at start, the paper) or ``random``.
         decoder_init: ``default`` (torch's) or ``randn`` (unit normal, the paper's v1 ADAM runs).
+        cube_input: neural ODE with hidden layers only: the field sees ``u**3`` (the spiral task, ``dy/dt = y^3 A``).
     """
 
     architecture: str = "resnet"
@@ -67,6 +68,7 @@ class ModelConfig:
     init_std: float | None = None
     time_init: str = "constant"
     decoder_init: str = "default"
+    cube_input: bool = False
 
     def __post_init__(self) -> None:
         for value, registry, kind in (
@@ -97,6 +99,8 @@ class ModelConfig:
                 f"hidden widths {self.hidden} apply only to architecture 'node': the {self.architecture} "
                 f"block maps width {self.width} to itself (its state y and momentum z share that width)"
             )
+        if self.cube_input and not (self.architecture == "node" and self.hidden):
+            raise ConfigError("cube_input applies only to architecture 'node' with hidden widths (an MLP field)")
         if self.basis == "static" and self.degree != 0:
             raise ConfigError("the static basis has degree 0; set degree=0")
 

@@ -1,0 +1,442 @@
+"""The ``ctdnn-bench`` command line. Only this module (and the report writer it calls) writes files."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+import time
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ctdnn_bench.errors import ConfigError, CTDNNError
+
+DESCRIPTION = """\
+Benchmark continuous-time neural networks with time-dependent weights theta(t) = sum_k p_k(t) theta_k:
+ResNets (forward Euler), Hamiltonian networks (Verlet) and neural ODEs (torchdiffeq) with monomial, Legendre and
+other time bases, on the ELM, CDR and DCR surrogate data sets and the spiral ODE task (Rosso, Ruthotto &
+Sargsyan, arXiv 2507.22045). Results go to --results-dir (one JSON record per run), the report to report/.
+"""
+
+EPILOG = """\
+examples:
+  ctdnn-bench reproduce                         # all experiments, quick profile, then the report
+  ctdnn-bench run table2 --profile paper --seeds 20 0 1 --scheduler tcp://head:8786
+  ctdnn-bench train --dataset elm --architecture resnet --basis legendre --degree 3 -T 5 --epochs 50
+  ctdnn-bench conditioning --degrees 3 4 5 6
+  ctdnn-bench data --data-dir ../shared/data    # verify (or download) the data files
+"""
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--results-dir", default="results", help="results store root (default: %(default)s)")
+    p.add_argument(
+        "--data-dir",
+        default=None,
+        help="directory with NNERDS.mat / CDR_Data.mat (default: $CTDNN_DATA_DIR, else download)",
+    )
+
+
+def _sweep_args(p: argparse.ArgumentParser) -> None:
+    _common(p)
+    p.add_argument(
+        "--profile",
+        default="quick",
+        choices=["quick", "paper"],
+        help="quick: minutes on a laptop CPU; paper: the paper's settings (default: %(default)s)",
+    )
+    p.add_argument("--seeds", type=int, nargs="+", default=None, help="initialization seeds (default: profile's)")
+    p.add_argument(
+        "--protocol",
+        default="revised",
+        choices=["revised", "v1"],
+        help="DTO training protocol: revised (ridge warm start + Tikhonov) or v1 (stop at loss 0.01)",
+    )
+    p.add_argument("--epochs", type=int, default=None, help="override the profile's DTO epochs")
+    p.add_argument("--workers", type=int, default=None, help="local worker processes (default: CPU count)")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="address of a running Dask scheduler (tcp://host:8786): run there instead of locally",
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``ctdnn-bench`` (one sub-command per job)."""
+    parser = argparse.ArgumentParser(
+        prog="ctdnn-bench", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    sub.add_parser("list", help="list data sets, bases, models, integrators, experiments and profiles")
+
+    p = sub.add_parser("conditioning", help="condition numbers of the basis and Gram matrices per basis, degree, T")
+    p.add_argument("--degrees", type=int, nargs="+", default=[3, 4, 5, 6])
+    p.add_argument("--final-times", "-T", type=float, nargs="+", default=[1.0, 5.0, 10.0])
+    p.add_argument("--n-points", type=int, default=12, help="grid points of the basis matrix (paper: n_t = 12)")
+    p.add_argument("--json", default=None, help="also write the table as JSON to this file")
+
+    p = sub.add_parser(
+        "train",
+        help="train one model (flags, or a TOML file with [model] and [train] tables)",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    _common(p)
+    p.add_argument("--config", default=None, help="TOML file; flags given on the command line override it")
+    g = p.add_argument_group("data and seeds")
+    g.add_argument("--dataset", help="elm, cdr, dcr, spiral, or a .mat/.npz path (default elm)")
+    for name in ("seed-init", "seed-split", "seed-batch"):
+        g.add_argument(f"--{name}", type=int)
+    g.add_argument("--dtype", choices=["float32", "float64"])
+    g.add_argument("--device", help="torch device, e.g. cpu or cuda")
+    g = p.add_argument_group("model (see ModelConfig)")
+    g.add_argument("--architecture", help="resnet, hamiltonian or node")
+    g.add_argument("--basis", help="monomial, legendre, chebyshev, fourier, piecewise_constant, ...")
+    g.add_argument("--degree", type=int, help="polynomial degree d (d + 1 basis functions)")
+    g.add_argument("--domain", help="time domain of the basis: raw ([0, T]), unit ([0, 1]), symmetric ([-1, 1])")
+    g.add_argument("--final-time", "-T", dest="final_time", type=float, help="final time T")
+    g.add_argument("--n-steps", type=int, help="ResNet/Hamiltonian steps (paper: 12)")
+    g.add_argument("--width", type=int, help="state width (paper: 15)")
+    g.add_argument("--hidden", type=int, nargs="*", help="neural ODE: hidden widths of the vector field MLP")
+    g.add_argument("--method", help="neural ODE integrator: dopri5, bosh3, rk4, euler")
+    g.add_argument("--rtol", type=float)
+    g.add_argument("--atol", type=float)
+    g.add_argument(
+        "--no-adjoint",
+        dest="adjoint",
+        action="store_const",
+        const=False,
+        help="backpropagate through the solver instead of the adjoint",
+    )
+    g = p.add_argument_group("training (see TrainConfig)")
+    g.add_argument("--optimizer", help="adam or rmsprop")
+    g.add_argument("--lr", type=float)
+    g.add_argument("--batch-size", type=int)
+    g.add_argument("--epochs", type=int)
+    g.add_argument("--iterations", type=int)
+    g.add_argument("--loss", help="half_mse or l1")
+    g.add_argument("--alpha1", type=float)
+    g.add_argument("--alpha2", type=float)
+    g.add_argument(
+        "--warm-start",
+        dest="decoder_warm_start",
+        action="store_const",
+        const=True,
+        help="ridge warm start of the decoder",
+    )
+    g.add_argument("--loss-tol", type=float)
+    g.add_argument("--grad-clip", type=float)
+    g.add_argument("--eval-every", type=int)
+
+    p = sub.add_parser("run", help="run one experiment (table2, table3, node, conditioning)")
+    p.add_argument("experiment", help="table2, table3, node or conditioning")
+    _sweep_args(p)
+
+    p = sub.add_parser("reproduce", help="run every experiment, then write the report (the main job)")
+    _sweep_args(p)
+    p.add_argument("--report-dir", default="report", help="where the HTML report goes (default: %(default)s)")
+    p.add_argument("--no-report", action="store_true", help="skip writing the report")
+
+    p = sub.add_parser("report", help="write report/index.html from the results store and benchmark results")
+    p.add_argument("--results-dir", default="results")
+    p.add_argument("--report-dir", default="report")
+    p.add_argument("--profile", default=None, help="only runs of this profile (default: all)")
+
+    p = sub.add_parser("data", help="verify the data files (downloading missing ones) and prepare the DCR stand-in")
+    p.add_argument("--data-dir", default=None, help="directory with the data files (default: $CTDNN_DATA_DIR)")
+    p.add_argument("--no-download", action="store_true", help="only check; never download")
+    p.add_argument("--dcr", action="store_true", help="also generate (or check the cache of) the DCR stand-in")
+    return parser
+
+
+# ----------------------------------------------------------------------------------------------- commands
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from ctdnn_bench import BASES, INTEGRATORS, MODELS
+    from ctdnn_bench.data import DATASETS
+    from ctdnn_bench.experiments import EXPERIMENTS, PROFILES
+
+    rows = {
+        "data sets": [*DATASETS, "spiral", "<path to .mat/.npz>"],
+        "bases": list(BASES),
+        "models": list(MODELS),
+        "integrators": list(INTEGRATORS),
+        "experiments": [*EXPERIMENTS, "conditioning"],
+        "profiles": list(PROFILES),
+    }
+    for name, values in rows.items():
+        print(f"{name:12s} {', '.join(values)}")
+    return 0
+
+
+def cmd_conditioning(args: argparse.Namespace) -> int:
+    from ctdnn_bench.conditioning import conditioning_table
+
+    rows = conditioning_table(degrees=tuple(args.degrees), final_times=tuple(args.final_times), n_points=args.n_points)
+    print(f"{'basis':10s} {'domain':9s} {'d':>2s} {'T':>5s} {'cond(A)':>10s} {'cond(Gram)':>11s} {'max|A|':>9s}")
+    for r in rows:
+        print(
+            f"{r.basis:10s} {r.domain:9s} {r.degree:2d} {r.T:5g} {r.cond_matrix:10.3g} {r.cond_gram:11.3g} "
+            f"{r.max_abs_entry:9.3g}"
+        )
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps([dataclasses.asdict(r) for r in rows], indent=1))
+        print(f"wrote {args.json}")
+    return 0
+
+
+def train_config_from_args(args: argparse.Namespace) -> Any:
+    """A RunConfig from an optional TOML file overridden by the flags that were given."""
+    from ctdnn_bench.training.config import RunConfig
+
+    base: dict[str, Any] = {"model": {}, "train": {}}
+    if args.config:
+        try:
+            base.update(tomllib.loads(Path(args.config).read_text()))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read config file {args.config}: {exc}") from exc
+    model_keys = {
+        "architecture",
+        "basis",
+        "degree",
+        "domain",
+        "final_time",
+        "n_steps",
+        "width",
+        "hidden",
+        "method",
+        "rtol",
+        "atol",
+        "adjoint",
+    }
+    train_keys = {
+        "optimizer",
+        "lr",
+        "batch_size",
+        "epochs",
+        "iterations",
+        "loss",
+        "alpha1",
+        "alpha2",
+        "decoder_warm_start",
+        "loss_tol",
+        "grad_clip",
+        "eval_every",
+    }
+    top_keys = {"dataset", "seed_init", "seed_split", "seed_batch", "dtype", "device"}
+    for key, value in vars(args).items():
+        if value is None:
+            continue
+        if key in model_keys:
+            base["model"][key] = value
+        elif key in train_keys:
+            base["train"][key] = value
+        elif key in top_keys:
+            base[key] = value
+    d = base.get("model", {})
+    if d.get("basis") == "static":
+        d.setdefault("degree", 0)
+    if "label" not in base:
+        base["label"] = f"{d.get('basis', 'legendre')} d={d.get('degree', 3)}"
+    return RunConfig.from_dict(base)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from tqdm.auto import tqdm
+
+    from ctdnn_bench.store import ResultsStore
+    from ctdnn_bench.training.run import execute, load_data
+
+    cfg = train_config_from_args(args)
+    store = ResultsStore(args.results_dir)
+    store.check_writable()
+    key = cfg.key()
+    if not store.has(key):
+        load_data(cfg.dataset, args.data_dir, cfg.seed_split)  # bad data fails before the progress bar
+        total = cfg.train.iterations if cfg.dataset == "spiral" else cfg.train.epochs
+        with tqdm(total=total, desc=f"train {cfg.label}", unit="it" if cfg.dataset == "spiral" else "epoch") as bar:
+
+            def progress(done: int, _total: int) -> None:
+                bar.update(done - bar.n)
+
+            summary = execute(
+                cfg.to_dict(),
+                args.results_dir,
+                args.data_dir,
+                ("train",),
+                "custom",
+                threads=os.cpu_count() or 1,
+                progress=progress,
+            )
+        if summary["status"] == "error":
+            print(summary["traceback"], file=sys.stderr)
+            return 1
+    record = store.read(key)
+    _print_record(record, store.path(key))
+    return 0
+
+
+def _print_record(record: dict[str, Any], path: Path) -> None:
+    f = record["final"]
+    print(
+        f"run {record['key']} ({record['label']}): {record['status']}"
+        + (f" at step {record['diverged_at']}: {record['reason']}" if record["status"] != "ok" else "")
+    )
+    for split in ("train", "val", "test"):
+        if f"{split}_rel_err" in f:
+            print(f"  {split:5s} rel. error {f[f'{split}_rel_err']:.4g}")
+    print(
+        f"  parameters: theta {f.get('theta')}, total {f.get('total')}; training NFE forward "
+        f"{f.get('nfe_forward_train')}, backward {f.get('nfe_backward_train')}; train time {f.get('train_time'):.1f} s"
+    )
+    print(f"  stalled: {record['stalled']}; record: {path}")
+
+
+def _summary_table(results_dir: str, keys: set[str]) -> str:
+    from ctdnn_bench.store import ResultsStore
+
+    df = ResultsStore(results_dir).table()
+    if df.empty:
+        return "(no records)"
+    df = df[df["key"].isin(keys)]
+    if df.empty:
+        return "(no records)"
+    df = df.assign(arch=df["architecture"], err=df["test_rel_err"] if "test_rel_err" in df else float("nan"))
+    table = df.pivot_table(index=["dataset", "arch", "T"], columns="label", values="err", aggfunc="mean")
+    return str(table.round(4).to_string())
+
+
+def _run_experiments(names: list[str], args: argparse.Namespace) -> int:
+    from ctdnn_bench.experiments import experiment_configs
+    from ctdnn_bench.runner import run_sweep
+
+    configs = {
+        n: experiment_configs(n, args.profile, tuple(args.seeds) if args.seeds else None, args.protocol, args.epochs)
+        for n in names
+    }
+    start = time.perf_counter()
+    errors, keys = [], set()
+    for name, cfgs in configs.items():
+        summaries = run_sweep(
+            cfgs,
+            args.results_dir,
+            data_dir=args.data_dir,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            experiments=(name,),
+            profile=args.profile,
+            progress=not args.no_progress,
+        )
+        keys |= {c.key() for c in cfgs}
+        errors += [s for s in summaries if s["status"] == "error"]
+        done = sum(s["status"] in ("ok", "diverged") for s in summaries)
+        diverged = sum(s["status"] == "diverged" for s in summaries)
+        print(
+            f"{name}: {len(cfgs)} runs ({done} new, {len(cfgs) - done - len(errors)} already done, "
+            f"{diverged} diverged, {len(errors)} failed)"
+        )
+    print(_summary_table(args.results_dir, keys))
+    print(f"wall time {time.perf_counter() - start:.0f} s; records in {Path(args.results_dir) / 'runs'}")
+    for e in errors:
+        print(f"FAILED {e['label']} ({e['key']}): {e['reason']}", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    if args.experiment == "conditioning":
+        ns = argparse.Namespace(
+            degrees=[3, 4, 5, 6],
+            final_times=[1.0, 5.0, 10.0],
+            n_points=12,
+            json=str(Path(args.results_dir) / "conditioning.json"),
+        )
+        return cmd_conditioning(ns)
+    return _run_experiments([args.experiment], args)
+
+
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    from ctdnn_bench.experiments import EXPERIMENTS
+
+    code = cmd_run(argparse.Namespace(**{**vars(args), "experiment": "conditioning"}))
+    code = max(code, _run_experiments(list(EXPERIMENTS), args))
+    if not args.no_report:
+        code = max(
+            code,
+            cmd_report(
+                argparse.Namespace(results_dir=args.results_dir, report_dir=args.report_dir, profile=args.profile)
+            ),
+        )
+    return code
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    try:
+        from ctdnn_bench.report import write_report
+    except ImportError as exc:
+        print(f"the report needs the 'report' extra (matplotlib, seaborn, jinja2): {exc}", file=sys.stderr)
+        return 1
+    path = write_report(results_dir=args.results_dir, report_dir=args.report_dir, profile=args.profile)
+    print(f"wrote {path}")
+    return 0
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    from ctdnn_bench.data import KNOWN_FILES, data_path
+    from ctdnn_bench.data.fetch import resolve_data_dir, sha256
+
+    ok = True
+    for name in KNOWN_FILES:
+        try:
+            if args.no_download:
+                d = resolve_data_dir(args.data_dir)
+                path = None if d is None else d / name
+                if path is None or not path.is_file():
+                    raise CTDNNError(f"{name}: not in the data directory {d}")
+                data_path(name, args.data_dir)  # verifies the checksum
+            else:
+                path = data_path(name, args.data_dir)
+            print(f"ok       {name}  {path}  sha256 {sha256(path)[:16]}...")
+        except CTDNNError as exc:
+            ok = False
+            print(f"MISSING  {exc}")
+    if args.dcr:
+        from ctdnn_bench.data import load_dcr
+
+        ds = load_dcr(args.data_dir)
+        print(f"ok       dcr  {'stand-in: ' if ds.standin else ''}{ds.provenance}")
+    return 0 if ok else 1
+
+
+COMMANDS = {
+    "list": cmd_list,
+    "conditioning": cmd_conditioning,
+    "train": cmd_train,
+    "run": cmd_run,
+    "reproduce": cmd_reproduce,
+    "report": cmd_report,
+    "data": cmd_data,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``ctdnn-bench``; returns the exit code (2 for bad input, 1 for failed runs)."""
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except CTDNNError as exc:
+        print(f"ctdnn-bench {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted: finished runs are saved; run the same command again to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""Execute a sweep of runs: in-process, on a local process pool, or on an existing Dask distributed cluster.
+
+A run whose record exists is skipped, so an interrupted sweep resumes where it stopped. Records are written by
+the workers themselves (atomically), so a finished run survives whatever happens to the sweep afterwards.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+
+from ctdnn_bench.store import ResultsStore
+from ctdnn_bench.training.config import RunConfig
+from ctdnn_bench.training.run import execute, load_data
+
+
+def unique(configs: Iterable[RunConfig]) -> list[RunConfig]:
+    """Configs without duplicates (same key), in their first order."""
+    seen: dict[str, RunConfig] = {}
+    for c in configs:
+        seen.setdefault(c.key(), c)
+    return list(seen.values())
+
+
+def prepare_data(configs: Iterable[RunConfig], data_dir: str | Path | None) -> None:
+    """Load every data set the sweep needs once, before any work starts: a missing or malformed file fails here,
+    and downloads or stand-in generation happen once rather than in every worker."""
+    for dataset, seed in sorted({(c.dataset, c.seed_split) for c in configs}):
+        load_data(dataset, data_dir, seed)
+
+
+def run_sweep(
+    configs: Iterable[RunConfig],
+    results_dir: str | Path = "results",
+    *,
+    data_dir: str | Path | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    experiments: tuple[str, ...] = (),
+    profile: str = "",
+    progress: bool = True,
+) -> list[dict[str, Any]]:
+    """Run every config that has no record yet; return one summary per config (``skipped`` for existing ones).
+
+    Args:
+        configs: the runs.
+        results_dir: the results store root.
+        data_dir: where the data files are (else CTDNN_DATA_DIR, else download).
+        workers: local processes (default: the number of CPUs; 1 runs in this process).
+        scheduler: address of a Dask distributed scheduler (``tcp://host:8786``) or a ``distributed.Client``;
+            when given, runs go there instead of the local pool.
+        experiments, profile: tags stored in the records.
+        progress: show a progress bar.
+    """
+    from tqdm.auto import tqdm
+
+    store = ResultsStore(results_dir)
+    store.check_writable()
+    todo = unique(configs)
+    prepare_data(todo, data_dir)
+    summaries = [{"key": c.key(), "label": c.label, "status": "skipped"} for c in todo if store.has(c.key())]
+    pending = [c for c in todo if not store.has(c.key())]
+    args = [
+        (c.to_dict(), str(results_dir), None if data_dir is None else str(data_dir), experiments, profile)
+        for c in pending
+    ]
+    bar = tqdm(
+        total=len(pending),
+        desc=f"{'+'.join(experiments) or 'runs'} ({profile or 'custom'})",
+        unit="run",
+        disable=not progress or not pending,
+    )
+    try:
+        for summary in _dispatch(args, workers, scheduler):
+            summaries.append(summary)
+            bar.set_postfix_str(f"{summary['label'] or summary['key']}: {summary['status']}", refresh=False)
+            bar.update()
+    finally:
+        bar.close()
+    return summaries
+
+
+def _dispatch(args: list[tuple[Any, ...]], workers: int | None, scheduler: Any) -> Iterable[dict[str, Any]]:
+    if not args:
+        return
+    if scheduler is not None:
+        yield from _dispatch_dask(args, scheduler)
+        return
+    n = workers or os.cpu_count() or 1
+    if n == 1:
+        for a in args:
+            yield execute(*a)
+        return
+    # forkserver: workers start clean (no forked torch threads) and pay the torch import once each
+    with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("forkserver")) as pool:
+        futures = [pool.submit(execute, *a) for a in args]
+        for fut in as_completed(futures):
+            yield fut.result()
+
+
+def _dispatch_dask(args: list[tuple[Any, ...]], scheduler: Any) -> Iterable[dict[str, Any]]:
+    from distributed import Client
+    from distributed import as_completed as dask_completed
+
+    client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+    try:
+        # pure=False: a run is deterministic, but we never want Dask to deduplicate or cache its side effect
+        futures = [client.submit(execute, *a, pure=False) for a in args]
+        for fut in dask_completed(futures):
+            yield fut.result()
+    finally:
+        if client is not scheduler:
+            client.close()

@@ -1,0 +1,23 @@
+"""Training: run configuration, the surrogate and spiral training loops, metrics and one-run execution."""
+
+from ctdnn_bench.training.config import RunConfig, TrainConfig
+from ctdnn_bench.training.metrics import loss_value, relative_error_global, relative_errors
+from ctdnn_bench.training.run import execute, load_data, stalled, train
+from ctdnn_bench.training.spiral import train_spiral
+from ctdnn_bench.training.surrogate import evaluate, ridge_warm_start, train_surrogate
+
+__all__ = [
+    "RunConfig",
+    "TrainConfig",
+    "evaluate",
+    "execute",
+    "load_data",
+    "loss_value",
+    "relative_error_global",
+    "relative_errors",
+    "ridge_warm_start",
+    "stalled",
+    "train",
+    "train_spiral",
+    "train_surrogate",
+]

@@ -1,0 +1,146 @@
+"""Configuration of one training run: data set, model, optimizer and protocol, as frozen dataclasses.
+
+A run is a pure function of its :class:`RunConfig`; :meth:`RunConfig.key` hashes the canonical JSON form, and that
+key names the run's record in the results store.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from ctdnn_bench.errors import ConfigError, unknown_name
+from ctdnn_bench.models import ModelConfig
+
+OPTIMIZERS = ("adam", "rmsprop")
+LOSSES = ("half_mse", "l1")
+DTYPES = ("float32", "float64")
+TIME_AXES = ("absolute", "relative")
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainConfig:
+    """Optimizer and stopping rules.
+
+    Args:
+        optimizer: ``adam`` (paper DTO) or ``rmsprop`` (spiral task).
+        lr: learning rate (paper: 1e-3).
+        batch_size: minibatch size (paper: 32).
+        epochs: passes over the training set (surrogates; paper 10,000).
+        iterations: optimizer steps (spiral task; paper 2000). For surrogates, an optional cap (0 = none).
+        loss: ``half_mse`` = ``0.5 mean_i ||W [u_i; 1] - c_i||^2`` (paper DTO) or ``l1`` = mean absolute error.
+        alpha1: Tikhonov weight on the encoder and dynamics coefficients, ``(alpha1 / 2) ||theta||^2``.
+        alpha2: Tikhonov weight on the decoder, ``(alpha2 / 2) ||W||^2``; also the ridge of the warm start.
+        decoder_warm_start: solve the ridge problem for the decoder at the initial features (revised protocol).
+        loss_tol: stop once the full training loss is below it (v1 protocol: 0.01); None = never.
+        grad_clip: clip the total gradient norm to this value; None = no clipping.
+        eval_every: evaluate train/val metrics every this many epochs (or iterations for the spiral task).
+        stall_ratio: a run "stalls" if its final training loss exceeds ``stall_ratio`` x its first recorded one.
+        batch_time, n_windows, time_axis: spiral task windows (paper: 10 points; 20 windows on a relative time
+            axis in torchdiffeq's demo and v1, one window on absolute time in the revision).
+    """
+
+    optimizer: str = "adam"
+    lr: float = 1e-3
+    batch_size: int = 32
+    epochs: int = 100
+    iterations: int = 0
+    loss: str = "half_mse"
+    alpha1: float = 0.0
+    alpha2: float = 0.0
+    decoder_warm_start: bool = False
+    loss_tol: float | None = None
+    grad_clip: float | None = None
+    eval_every: int = 1
+    stall_ratio: float = 0.9
+    batch_time: int = 10
+    n_windows: int = 1
+    time_axis: str = "absolute"
+
+    def __post_init__(self) -> None:
+        for value, allowed, kind in (
+            (self.optimizer, OPTIMIZERS, "optimizer"),
+            (self.loss, LOSSES, "loss"),
+            (self.time_axis, TIME_AXES, "time axis"),
+        ):
+            if value not in allowed:
+                raise unknown_name(kind, value, allowed)
+        if not (self.lr > 0 and math.isfinite(self.lr)):
+            raise ConfigError(f"learning rate must be a finite number > 0, got {self.lr}")
+        if self.batch_size < 1 or self.epochs < 0 or self.iterations < 0 or self.eval_every < 1:
+            raise ConfigError(
+                f"need batch_size >= 1, epochs >= 0, iterations >= 0, eval_every >= 1; got "
+                f"{self.batch_size}, {self.epochs}, {self.iterations}, {self.eval_every}"
+            )
+        if self.alpha1 < 0 or self.alpha2 < 0:
+            raise ConfigError(f"regularization weights must be >= 0, got alpha1={self.alpha1}, alpha2={self.alpha2}")
+        if self.batch_time < 2 or self.n_windows < 1:
+            raise ConfigError(f"need batch_time >= 2 and n_windows >= 1, got {self.batch_time}, {self.n_windows}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunConfig:
+    """One training run.
+
+    Args:
+        dataset: a registered data set (``elm``, ``cdr``, ``dcr``, ``spiral``) or a path to a ``.mat``/``.npz`` file.
+        model: the architecture (:class:`~ctdnn_bench.models.ModelConfig`).
+        train: the optimizer and stopping rules (:class:`TrainConfig`).
+        seed_split: seed of the data split (paper: 42).
+        seed_init: seed of the parameter initialization (paper: 20).
+        seed_batch: seed of the minibatch order / training windows.
+        dtype: ``float64`` (default; the MATLAB reference is double precision) or ``float32``.
+        device: torch device string (``cpu``; ``cuda`` where available).
+        label: a human-readable name of the variant (e.g. ``none``, ``legendre d=3``); not part of the key.
+    """
+
+    dataset: str = "elm"
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    seed_split: int = 42
+    seed_init: int = 20
+    seed_batch: int = 0
+    dtype: str = "float64"
+    device: str = "cpu"
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if self.dtype not in DTYPES:
+            raise unknown_name("dtype", self.dtype, DTYPES)
+        if self.dataset == "spiral" and (self.model.architecture != "node" or self.model.width != 2):
+            raise ConfigError(
+                "the spiral task needs architecture 'node' with width 2 (the state is 2-d); use "
+                "ModelConfig(architecture='node', width=2, hidden=(50,), final_time=25.0)"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready nested dict (tuples become lists)."""
+        return json.loads(json.dumps(dataclasses.asdict(self)))
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RunConfig:
+        """Inverse of :meth:`to_dict`; unknown keys raise ConfigError naming them."""
+        d = dict(d)
+        model = _build(ModelConfig, d.pop("model", {}))
+        train = _build(TrainConfig, d.pop("train", {}))
+        return _build(cls, {**d, "model": model, "train": train})
+
+    def key(self) -> str:
+        """16 hex digits of the sha256 of the canonical JSON config, without ``label`` (it does not change results)."""
+        d = self.to_dict()
+        d.pop("label")
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _build(cls: Any, d: dict[str, Any]) -> Any:
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(d) - names)
+    if unknown:
+        raise ConfigError(f"unknown {cls.__name__} field(s) {unknown}; valid fields: {sorted(names)}")
+    if cls is ModelConfig and "hidden" in d:
+        d = {**d, "hidden": tuple(d["hidden"])}
+    return cls(**d)

@@ -1,0 +1,193 @@
+"""Training loop of a surrogate model (encoder -> dynamics -> decoder) on a parameter-to-output data set."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from ctdnn_bench.errors import SolverError
+from ctdnn_bench.models import SurrogateModel, build_model, parameter_counts
+from ctdnn_bench.stats import SolveStats
+from ctdnn_bench.training.config import RunConfig, TrainConfig
+from ctdnn_bench.training.metrics import loss_value, relative_error_global, relative_errors
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+class Diverged(Exception):
+    """Raised inside a training loop when the run cannot go on (non-finite loss or gradient, solver failure)."""
+
+
+def make_optimizer(cfg: TrainConfig, params: list[nn.Parameter]) -> torch.optim.Optimizer:
+    """Adam (betas 0.9/0.999, eps 1e-8) or RMSprop with the configured learning rate."""
+    if cfg.optimizer == "rmsprop":
+        return torch.optim.RMSprop(params, lr=cfg.lr)
+    return torch.optim.Adam(params, lr=cfg.lr, betas=(0.9, 0.999), eps=1e-8)
+
+
+def ridge_warm_start(model: SurrogateModel, x: Tensor, y: Tensor, alpha: float) -> None:
+    """Set the decoder to ``argmin_W 0.5/n ||[u(T); 1] W - C||^2 + alpha/2 ||W||^2`` at the current features."""
+    with torch.no_grad():
+        feats = model.features(x)
+        y1 = torch.cat([feats, torch.ones_like(feats[:, :1])], dim=1)
+        n = y1.shape[0]
+        lhs = y1.T @ y1 / n + alpha * torch.eye(y1.shape[1], dtype=y1.dtype, device=y1.device)
+        w = torch.linalg.solve(lhs, y1.T @ y / n)  # (width + 1, n_out)
+        model.decoder.weight.copy_(w[:-1].T)
+        model.decoder.bias.copy_(w[-1])
+
+
+def regularization(model: SurrogateModel, cfg: TrainConfig) -> Tensor | float:
+    """``(alpha1 / 2) ||theta||^2 + (alpha2 / 2) ||W||^2`` (theta: encoder and dynamics; W: decoder)."""
+    reg: Tensor | float = 0.0
+    if cfg.alpha1:
+        theta = [*model.encoder.parameters(), *model.dynamics.parameters()]
+        reg = reg + 0.5 * cfg.alpha1 * sum(p.pow(2).sum() for p in theta)
+    if cfg.alpha2:
+        reg = reg + 0.5 * cfg.alpha2 * sum(p.pow(2).sum() for p in model.decoder.parameters())
+    return reg
+
+
+def evaluate(model: SurrogateModel, x: Tensor, y: Tensor, loss: str, chunk: int = 2048) -> dict[str, float]:
+    """Loss and relative errors on one split (no gradients), and the forward NFE that took."""
+    before = model.stats.nfe_forward
+    with torch.no_grad():
+        pred = torch.cat([model(xc) for xc in x.split(chunk)])
+    rel = relative_errors(pred, y)
+    return {
+        "loss": float(loss_value(pred, y, loss)),
+        "rel_err": float(rel.mean()),
+        "rel_err_std": float(rel.std()) if rel.numel() > 1 else 0.0,
+        "rel_err_max": float(rel.max()),
+        "rel_err_global": relative_error_global(pred, y),
+        "nfe_forward": model.stats.nfe_forward - before,
+    }
+
+
+def _finite(value: float) -> bool:
+    return math.isfinite(value)
+
+
+def train_surrogate(cfg: RunConfig, data: Any, progress: Progress | None = None) -> dict[str, Any]:
+    """Train ``cfg.model`` on ``data`` (a :class:`~ctdnn_bench.data.SurrogateDataset`) and return the run's result.
+
+    Returns a dict with ``status`` (``ok`` or ``diverged``), ``reason``, ``diverged_at``, ``history`` (lists per
+    evaluation: epoch, train_loss, train_rel_err, val_rel_err, nfe_forward/backward and their cumulative sums over
+    training, train_time, grad_norm, grad_norm_max), ``final`` metrics per split and parameter counts.
+    """
+    tc = cfg.train
+    dtype, device = getattr(torch, cfg.dtype), torch.device(cfg.device)
+
+    def as_t(a: Any) -> Tensor:
+        return torch.as_tensor(a, dtype=dtype, device=device)
+
+    splits = {s: (as_t(getattr(data, f"x_{s}")), as_t(getattr(data, f"y_{s}"))) for s in ("train", "val", "test")}
+    x_tr, y_tr = splits["train"]
+    model = build_model(cfg.model, data.n_in, data.n_out, seed=cfg.seed_init, device=device, dtype=dtype)
+    if tc.decoder_warm_start:
+        ridge_warm_start(model, x_tr, y_tr, tc.alpha2)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = make_optimizer(tc, params)
+    gen = torch.Generator().manual_seed(cfg.seed_batch)
+    history: dict[str, list[float]] = {
+        k: []
+        for k in (
+            "epoch",
+            "train_loss",
+            "train_rel_err",
+            "val_rel_err",
+            "nfe_forward",
+            "nfe_backward",
+            "cum_nfe_forward",
+            "cum_nfe_backward",
+            "train_time",
+            "grad_norm",
+            "grad_norm_max",
+        )
+    }
+    train_stats = SolveStats()
+    status, reason, diverged_at, iterations, stopped_early = "ok", None, None, 0, False
+    clip = tc.grad_clip if tc.grad_clip is not None else math.inf
+    epoch = 0
+    try:
+        for epoch in range(1, tc.epochs + 1):
+            start, before = time.perf_counter(), SolveStats(**model.stats.as_dict())
+            norms = []
+            for idx in torch.randperm(x_tr.shape[0], generator=gen).split(tc.batch_size):
+                opt.zero_grad(set_to_none=True)
+                idx = idx.to(device)
+                loss = loss_value(model(x_tr[idx]), y_tr[idx], tc.loss) + regularization(model, tc)
+                if not _finite(float(loss.detach())):
+                    raise Diverged(f"non-finite training loss ({float(loss.detach())})")
+                loss.backward()
+                norm = float(torch.nn.utils.clip_grad_norm_(params, clip))
+                if not _finite(norm):
+                    raise Diverged(f"non-finite gradient norm ({norm})")
+                norms.append(norm)
+                opt.step()
+                iterations += 1
+                if tc.iterations and iterations >= tc.iterations:
+                    break
+            elapsed = time.perf_counter() - start
+            delta = SolveStats(**model.stats.as_dict())
+            for name in ("nfe_forward", "nfe_backward"):
+                setattr(delta, name, getattr(delta, name) - getattr(before, name))
+            train_stats.nfe_forward += delta.nfe_forward
+            train_stats.nfe_backward += delta.nfe_backward
+            last_epoch = epoch == tc.epochs or bool(tc.iterations and iterations >= tc.iterations)
+            if epoch % tc.eval_every == 0 or last_epoch or epoch == 1:
+                tr, va = evaluate(model, x_tr, y_tr, tc.loss), evaluate(model, *splits["val"], tc.loss)
+                if not _finite(tr["loss"]):
+                    raise Diverged(f"non-finite full training loss ({tr['loss']})")
+                for k, v in (
+                    ("epoch", epoch),
+                    ("train_loss", tr["loss"]),
+                    ("train_rel_err", tr["rel_err"]),
+                    ("val_rel_err", va["rel_err"]),
+                    ("nfe_forward", delta.nfe_forward),
+                    ("nfe_backward", delta.nfe_backward),
+                    ("cum_nfe_forward", train_stats.nfe_forward),
+                    ("cum_nfe_backward", train_stats.nfe_backward),
+                    ("train_time", elapsed),
+                    ("grad_norm", sum(norms) / max(len(norms), 1)),
+                    ("grad_norm_max", max(norms, default=0)),
+                ):
+                    history[k].append(v)
+                if tc.loss_tol is not None and tr["loss"] < tc.loss_tol:
+                    stopped_early = True
+                    break
+            if progress:
+                progress(epoch, tc.epochs)
+            if last_epoch:
+                break
+    except (Diverged, SolverError) as exc:
+        status, reason, diverged_at = "diverged", str(exc), epoch
+    final: dict[str, Any] = {
+        "epochs_run": epoch,
+        "iterations": iterations,
+        "stopped_early": stopped_early,
+        "nfe_forward_train": train_stats.nfe_forward,
+        "nfe_backward_train": train_stats.nfe_backward,
+        "train_time": float(sum(history["train_time"])),
+        **parameter_counts(model),
+    }
+    if status == "ok":
+        try:
+            for split, (x, y) in splits.items():
+                for k, v in evaluate(model, x, y, tc.loss).items():
+                    final[f"{split}_{k}"] = v
+        except SolverError as exc:
+            status, reason = "diverged", f"evaluation failed: {exc}"
+    return {
+        "status": status,
+        "reason": reason,
+        "diverged_at": diverged_at,
+        "history": history,
+        "final": final,
+        "history_unit": "epoch",
+    }
