@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from typing import Any, cast
 
 import torch
@@ -66,6 +68,22 @@ class _MarkBackward(torch.autograd.Function):
         return None, grad
 
 
+def _step_grid(step_size: float) -> Callable[[Any, Tensor, Tensor], Tensor]:
+    """torchdiffeq's fixed-step grid (steps of ``step_size`` from ``t[0]``, a shorter last step to ``t[-1]``), except
+    that a span that is a whole number of steps up to round-off gets exactly that many steps: torchdiffeq's own
+    ``ceil(span / step_size + 1)`` adds a ~zero-length extra step (and its NFE) when the ratio rounds up, e.g.
+    ``T = 1, step_size = 1 / 49``. ``t`` may decrease (torchdiffeq passes the adjoint's backward times as given)."""
+
+    def grid(func: Any, y0: Tensor, t: Tensor) -> Tensor:
+        span = float(t[-1] - t[0])
+        n = max(1, math.ceil(abs(span) / step_size * (1 - 64 * torch.finfo(t.dtype).eps)))
+        points = t[0] + math.copysign(step_size, span) * torch.arange(n + 1, dtype=t.dtype, device=t.device)
+        points[-1] = t[-1]
+        return points
+
+    return grid
+
+
 class NeuralODEBlock(StatsMixin, nn.Module):
     """Integrates ``du/dt = field(t, u)`` from ``t0`` to ``t1`` (default: the field's basis interval).
 
@@ -111,6 +129,8 @@ class NeuralODEBlock(StatsMixin, nn.Module):
             raise ConfigError(f"max_nfe must be >= 1, got {max_nfe}")
         self.method, self.rtol, self.atol, self.adjoint, self.max_nfe = method, rtol, atol, adjoint, max_nfe
         self.step_size = (self.t1 - self.t0) / 12 if step_size is None else step_size
+        if not (math.isfinite(self.step_size) and self.step_size > 0):
+            raise ConfigError(f"step_size must be a finite number > 0, got {step_size}")
         self._init_stats()
 
     @property
@@ -122,7 +142,7 @@ class NeuralODEBlock(StatsMixin, nn.Module):
         if self.integrator.adaptive:
             # a step budget inside torchdiffeq too, in case the field is cheap and steps tiny
             return {"max_num_steps": self.max_nfe}
-        return {"step_size": self.step_size}
+        return {"grid_constructor": _step_grid(self.step_size)}
 
     def forward(self, u0: Tensor, times: Tensor | None = None) -> Tensor:
         """Solve from ``u0`` (``(batch, width)``) at time ``times[0]`` (default ``t0``).
