@@ -1,0 +1,126 @@
+"""Results store, experiments, and the sweep runner (in process, process pool, Dask LocalCluster)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from ctdnn_bench.errors import ConfigError, DataError, ResultsError
+from ctdnn_bench.experiments import EXPERIMENTS, PROFILES, experiment_configs
+from ctdnn_bench.models import ModelConfig
+from ctdnn_bench.runner import run_sweep
+from ctdnn_bench.store import ResultsStore
+from ctdnn_bench.training import RunConfig, TrainConfig
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+pytestmark = pytest.mark.skipif(not (SHARED_DATA / "CDR_Data.mat").is_file(), reason=f"no data in {SHARED_DATA}")
+
+# results that must not depend on where or when a run was executed
+TIMING = {"train_time", "wall_time", "started", "finished", "environment"}
+
+
+def tiny_configs() -> list[RunConfig]:
+    train = TrainConfig(epochs=2, batch_size=64)
+    return [
+        RunConfig(
+            dataset="cdr",
+            model=ModelConfig(architecture=a, basis=b, degree=d, n_steps=4),
+            train=train,
+            label=f"{a} {b}",
+        )
+        for a, b, d in (("resnet", "legendre", 2), ("hamiltonian", "monomial", 2), ("resnet", "static", 0))
+    ]
+
+
+def comparable(record: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in record.items() if k not in TIMING | {"experiments", "profile"}}
+    out["history"] = {k: v for k, v in record["history"].items() if k != "train_time"}
+    out["final"] = {k: v for k, v in record["final"].items() if k != "train_time"}
+    return out
+
+
+def test_store_is_atomic_and_never_overwrites(tmp_path: Path) -> None:
+    store = ResultsStore(tmp_path)
+    store.write({"key": "abc", "value": 1})
+    store.write({"key": "abc", "value": 2})
+    assert store.read("abc")["value"] == 1
+    assert [p.name for p in store.runs.iterdir()] == ["abc.json"]  # no temporary files left behind
+    (store.runs / "bad.json").write_text("{not json")
+    with pytest.raises(ResultsError, match="delete it to recompute"):
+        store.read("bad")
+
+
+def test_unwritable_results_dir_is_refused(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(ResultsError, match="not writable"):
+        ResultsStore(blocker).check_writable()
+
+
+def test_sweep_writes_records_resumes_and_tabulates(tmp_path: Path) -> None:
+    configs = tiny_configs()
+    first = run_sweep(configs[:1], tmp_path, data_dir=SHARED_DATA, workers=1, progress=False)
+    assert [s["status"] for s in first] == ["ok"]
+    again = run_sweep(configs, tmp_path, data_dir=SHARED_DATA, workers=1, progress=False)
+    assert sorted(s["status"] for s in again) == ["ok", "ok", "skipped"]  # the finished run is not redone
+    df = ResultsStore(tmp_path).table()
+    assert len(df) == 3 and set(df["dataset"]) == {"cdr"}
+    assert set(df["theta"]) == {840 + 3 * 240, 840 + 240}  # encoder 55*15+15; 15*15+15 per coefficient
+    assert (df["test_rel_err"] > 0).all()
+
+
+def test_process_pool_and_dask_match_in_process_runs(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    configs = tiny_configs()
+    run_sweep(configs, tmp_path / "local", data_dir=SHARED_DATA, workers=1, progress=False)
+    run_sweep(configs, tmp_path / "pool", data_dir=SHARED_DATA, workers=2, progress=False)
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as lc,
+        distributed.Client(lc) as client,
+    ):
+        run_sweep(configs, tmp_path / "dask", data_dir=SHARED_DATA, scheduler=client, progress=False)
+    for c in configs:
+        ref = comparable(ResultsStore(tmp_path / "local").read(c.key()))
+        for where in ("pool", "dask"):
+            assert comparable(ResultsStore(tmp_path / where).read(c.key())) == ref, where
+
+
+def test_bad_data_fails_before_any_run(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, x=np.zeros((10, 3)), y=np.zeros((9, 2)))
+    results = tmp_path / "results"
+    run = RunConfig(dataset=str(bad), model=ModelConfig(), train=TrainConfig(epochs=1))
+    with pytest.raises(DataError):
+        run_sweep([run], results, workers=1, progress=False)
+    assert not list((results / "runs").glob("*.json"))
+
+
+def test_experiment_grids() -> None:
+    t2 = experiment_configs("table2", "quick")
+    assert len(t2) == 3 * 3 * 2 * 7 and len({c.key() for c in t2}) == len(t2)
+    assert {c.key() for c in experiment_configs("table3", "quick")} <= {c.key() for c in t2}
+    none = [c for c in t2 if c.label == "none"][0]
+    assert (none.model.basis, none.model.degree, none.model.n_steps) == ("piecewise_constant", 11, 12)
+    paper = experiment_configs("table2", "paper")
+    assert {c.train.epochs for c in paper} == {10_000} and len(paper) == 6 * len(t2)
+    assert {c.seed_init for c in experiment_configs("node", "quick", seeds=(7, 8))} == {7, 8}
+    v1 = experiment_configs("table2", "quick", protocol="v1")[0]
+    assert v1.train.loss_tol == 0.01 and v1.model.decoder_init == "randn" and not v1.train.decoder_warm_start
+    assert set(EXPERIMENTS) == {"table2", "table3", "node"} and set(PROFILES) == {"quick", "paper"}
+    with pytest.raises(ConfigError, match="did you mean 'table2'"):
+        experiment_configs("tabel2")
+    with pytest.raises(ConfigError, match="profile"):
+        experiment_configs("table2", "full")
+
+
+def test_config_round_trip_and_key() -> None:
+    c = tiny_configs()[0]
+    again = RunConfig.from_dict(json.loads(json.dumps(c.to_dict())))
+    assert again == c and again.key() == c.key()
+    assert RunConfig.from_dict({**c.to_dict(), "label": "other"}).key() == c.key()  # labels do not change results
+    with pytest.raises(ConfigError, match="unknown TrainConfig field"):
+        RunConfig.from_dict({"train": {"epoch": 3}})
