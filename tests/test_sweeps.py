@@ -103,7 +103,7 @@ def test_experiment_grids() -> None:
     t2 = experiment_configs("table2", "quick")
     assert len(t2) == 3 * 3 * 2 * 7 and len({c.key() for c in t2}) == len(t2)
     assert {c.key() for c in experiment_configs("table3", "quick")} <= {c.key() for c in t2}
-    none = [c for c in t2 if c.label == "none"][0]
+    none = next(c for c in t2 if c.label == "none")
     assert (none.model.basis, none.model.degree, none.model.n_steps) == ("piecewise_constant", 11, 12)
     paper = experiment_configs("table2", "paper")
     assert {c.train.epochs for c in paper} == {10_000} and len(paper) == 6 * len(t2)
