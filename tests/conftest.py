@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import torch
+
+# The data files live in ../shared/data beside the checkout (CI's layout). Pointing CTDNN_DATA_DIR there keeps
+# every test off the network; tests of the download path unset it themselves.
+_SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+if _SHARED_DATA.is_dir():
+    os.environ.setdefault("CTDNN_DATA_DIR", str(_SHARED_DATA))
 
 
 @pytest.fixture

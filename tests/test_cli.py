@@ -1,0 +1,115 @@
+"""The ctdnn-bench command line: every command's help, real small runs, and bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ctdnn_bench.cli import COMMANDS, main
+from ctdnn_bench.store import ResultsStore
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+needs_files = pytest.mark.skipif(not (SHARED_DATA / "CDR_Data.mat").is_file(), reason=f"no data in {SHARED_DATA}")
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert exc.value.code == 0
+    assert len(capsys.readouterr().out.splitlines()) > 3
+
+
+def test_list(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "legendre" in out and "hamiltonian" in out and "dopri5" in out and "table2" in out
+
+
+def test_conditioning_prints_the_paper_numbers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out_json = tmp_path / "c.json"
+    assert main(["conditioning", "--degrees", "3", "6", "-T", "1", "10", "--json", str(out_json)]) == 0
+    out = capsys.readouterr().out
+    assert "2.29" in out and "1.88e+04" in out and "6.35e+06" in out
+    rows = json.loads(out_json.read_text())
+    assert len(rows) == 4 * 2 * 2 and {r["basis"] for r in rows} == {"monomial", "legendre", "chebyshev"}
+
+
+@needs_files
+def test_train_writes_a_record_and_reuses_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = [
+        "train",
+        "--results-dir",
+        str(tmp_path),
+        "--data-dir",
+        str(SHARED_DATA),
+        "--dataset",
+        "cdr",
+        "--basis",
+        "monomial",
+        "--domain",
+        "raw",
+        "-T",
+        "5",
+        "--epochs",
+        "2",
+        "--n-steps",
+        "4",
+    ]
+    assert main(args) == 0
+    first = capsys.readouterr().out
+    (record,) = list(ResultsStore(tmp_path).records())
+    assert record["config"]["model"]["domain"] == "raw" and record["config"]["train"]["epochs"] == 2
+    assert record["status"] == "ok" and record["history"]["epoch"] == [1, 2]
+    assert record["key"] in first
+    mtime = ResultsStore(tmp_path).path(record["key"]).stat().st_mtime_ns
+    assert main(args) == 0  # second time: read back, not retrained
+    assert record["key"] in capsys.readouterr().out
+    assert ResultsStore(tmp_path).path(record["key"]).stat().st_mtime_ns == mtime
+
+
+@needs_files
+def test_train_from_toml(tmp_path: Path) -> None:
+    toml = tmp_path / "run.toml"
+    toml.write_text(
+        'dataset = "cdr"\n[model]\narchitecture = "hamiltonian"\nbasis = "chebyshev"\ndegree = 2\n'
+        "n_steps = 3\n[train]\nepochs = 1\n"
+    )
+    argv = ["train", "--config", str(toml), "--results-dir", str(tmp_path / "r"), "--data-dir", str(SHARED_DATA)]
+    assert main([*argv, "--epochs", "2"]) == 0
+    (record,) = list(ResultsStore(tmp_path / "r").records())
+    assert record["config"]["model"]["architecture"] == "hamiltonian" and record["config"]["train"]["epochs"] == 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["train", "--basis", "legandre"], "did you mean 'legendre'"),
+        (["train", "--degree", "-1"], "degree"),
+        (["train", "-T", "0"], "final_time T must be a finite number > 0"),
+        (["train", "--architecture", "resnet", "--hidden", "50"], "apply only to architecture 'node'"),
+        (["run", "tabel3"], "did you mean 'table3'"),
+        (["train", "--config", "/nonexistent.toml"], "cannot read config file"),
+    ],
+)
+def test_bad_input_exits_2_with_a_message(
+    argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([*argv, "--results-dir", str(tmp_path)]) == 2
+    assert message in capsys.readouterr().err
+    assert not list(tmp_path.rglob("*.json"))
+
+
+def test_unwritable_results_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main(["train", "--results-dir", str(blocker)]) == 2
+    assert "not writable" in capsys.readouterr().err
+
+
+def test_run_conditioning_writes_json(tmp_path: Path) -> None:
+    assert main(["run", "conditioning", "--results-dir", str(tmp_path)]) == 0
+    rows = json.loads((tmp_path / "conditioning.json").read_text())
+    assert any(r["basis"] == "legendre" and r["degree"] == 3 and abs(r["cond_matrix"] - 2.29) < 0.01 for r in rows)
