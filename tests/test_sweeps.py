@@ -78,11 +78,9 @@ def test_process_pool_and_dask_match_in_process_runs(tmp_path: Path) -> None:
     configs = tiny_configs()
     run_sweep(configs, tmp_path / "local", data_dir=SHARED_DATA, workers=1, progress=False)
     run_sweep(configs, tmp_path / "pool", data_dir=SHARED_DATA, workers=2, progress=False)
-    with (
-        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as lc,
-        distributed.Client(lc) as client,
-    ):
-        run_sweep(configs, tmp_path / "dask", data_dir=SHARED_DATA, scheduler=client, progress=False)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as lc:
+        # the address string, as `ctdnn-bench run --scheduler tcp://...` passes it
+        run_sweep(configs, tmp_path / "dask", data_dir=SHARED_DATA, scheduler=lc.scheduler_address, progress=False)
     for c in configs:
         ref = comparable(ResultsStore(tmp_path / "local").read(c.key()))
         for where in ("pool", "dask"):

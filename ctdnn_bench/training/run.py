@@ -11,7 +11,7 @@ from typing import Any
 from ctdnn_bench.environment import environment
 from ctdnn_bench.store import SCHEMA, ResultsStore
 from ctdnn_bench.training.config import RunConfig
-from ctdnn_bench.training.surrogate import Progress
+from ctdnn_bench.training.loop import Progress
 
 
 def load_data(dataset: str, data_dir: str | Path | None, seed_split: int) -> Any:

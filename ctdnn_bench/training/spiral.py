@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-import time
 from typing import Any
 
 import torch
@@ -13,7 +11,7 @@ from ctdnn_bench.dynamics import NeuralODEBlock
 from ctdnn_bench.errors import SolverError
 from ctdnn_bench.models import build_dynamics
 from ctdnn_bench.training.config import RunConfig
-from ctdnn_bench.training.surrogate import Diverged, Progress, make_optimizer
+from ctdnn_bench.training.loop import Diverged, Progress, Tracker, make_optimizer, optimizer_step
 
 
 def evaluate_regions(block: NeuralODEBlock, data: Any, dtype: torch.dtype) -> dict[str, float]:
@@ -51,86 +49,43 @@ def train_spiral(cfg: RunConfig, data: Any, progress: Progress | None = None) ->
     params = list(block.parameters())
     opt = make_optimizer(tc, params)
     gen = torch.Generator().manual_seed(cfg.seed_batch)
-    history: dict[str, list[float]] = {
-        k: []
-        for k in (
-            "iteration",
-            "train_loss",
-            "train_rel_err",
-            "val_rel_err",
-            "nfe_forward",
-            "nfe_backward",
-            "cum_nfe_forward",
-            "cum_nfe_backward",
-            "train_time",
-            "grad_norm",
-            "grad_norm_max",
-        )
-    }
-    clip = tc.grad_clip if tc.grad_clip is not None else math.inf
+    tracker = Tracker("iteration", block.stats)
     status, reason, diverged_at, it = "ok", None, None, 0
     absolute = tc.time_axis == "absolute"
-    cum_f = cum_b = 0
-    losses: list[float] = []
-    norms: list[float] = []
-    elapsed, f0, b0 = 0.0, 0, 0
+    # absolute time: one solve per window (their times differ); relative: one batched solve (torchdiffeq's demo)
+    n_solves, per_solve = (tc.n_windows, 1) if absolute else (1, tc.n_windows)
+
+    def window_loss() -> Tensor:
+        loss = torch.zeros((), dtype=dtype)
+        for _ in range(n_solves):
+            y0, tw, y_true = spiral_windows(
+                data, batch_size=per_solve, batch_time=tc.batch_time, generator=gen, absolute_time=absolute, dtype=dtype
+            )
+            loss = loss + (block(y0, tw) - y_true).abs().mean() / n_solves
+        return loss
+
+    def metrics() -> dict[str, float]:
+        ev = evaluate_regions(block, data, dtype)
+        return {
+            "train_loss": tracker.mean_loss(),
+            "train_rel_err": ev["train_rel_err"],
+            "val_rel_err": ev["val_rel_err"],
+        }
+
     try:
         for it in range(1, tc.iterations + 1):
-            start = time.perf_counter()
-            opt.zero_grad(set_to_none=True)
-            n_solves, per_solve = (tc.n_windows, 1) if absolute else (1, tc.n_windows)
-            loss: Tensor | float = 0.0
-            for _ in range(n_solves):
-                y0, tw, y_true = spiral_windows(
-                    data,
-                    batch_size=per_solve,
-                    batch_time=tc.batch_time,
-                    generator=gen,
-                    absolute_time=absolute,
-                    dtype=dtype,
-                )
-                loss = loss + (block(y0, tw) - y_true).abs().mean() / n_solves
-            assert isinstance(loss, Tensor)
-            if not math.isfinite(float(loss.detach())):
-                raise Diverged(f"non-finite training loss ({float(loss.detach())})")
-            loss.backward()
-            norm = float(torch.nn.utils.clip_grad_norm_(params, clip))
-            if not math.isfinite(norm):
-                raise Diverged(f"non-finite gradient norm ({norm})")
-            opt.step()
-            elapsed += time.perf_counter() - start
-            losses.append(float(loss.detach()))
-            norms.append(norm)
+            tracker.timed_step(lambda: optimizer_step(opt, params, window_loss, tc.grad_clip))
             if it % tc.eval_every == 0 or it == tc.iterations or it == 1:
-                df, db = block.stats.nfe_forward - f0, block.stats.nfe_backward - b0
-                cum_f, cum_b = cum_f + df, cum_b + db
-                ev = evaluate_regions(block, data, dtype)
-                f0, b0 = block.stats.nfe_forward, block.stats.nfe_backward  # evaluation NFE is not training NFE
-                for k, v in (
-                    ("iteration", it),
-                    ("train_loss", sum(losses) / len(losses)),
-                    ("train_rel_err", ev["train_rel_err"]),
-                    ("val_rel_err", ev["val_rel_err"]),
-                    ("nfe_forward", df),
-                    ("nfe_backward", db),
-                    ("cum_nfe_forward", cum_f),
-                    ("cum_nfe_backward", cum_b),
-                    ("train_time", elapsed),
-                    ("grad_norm", sum(norms) / len(norms)),
-                    ("grad_norm_max", max(norms)),
-                ):
-                    history[k].append(v)
-                losses, norms, elapsed = [], [], 0.0
+                tracker.row(it, metrics)
             if progress:
                 progress(it, tc.iterations)
     except (Diverged, SolverError) as exc:
         status, reason, diverged_at = "diverged", str(exc), it
+    history = tracker.history
     n_params = sum(p.numel() for p in params)
     final: dict[str, Any] = {
         "iterations": it,
-        "nfe_forward_train": cum_f,
-        "nfe_backward_train": cum_b,
-        "train_time": float(sum(history["train_time"])),
+        **tracker.totals(),
         "dynamics": n_params,
         "theta": n_params,
         "total": n_params,

@@ -3,31 +3,17 @@
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from ctdnn_bench.errors import SolverError
 from ctdnn_bench.models import SurrogateModel, build_model, parameter_counts
-from ctdnn_bench.stats import SolveStats
 from ctdnn_bench.training.config import RunConfig, TrainConfig
+from ctdnn_bench.training.loop import Diverged, Progress, Tracker, make_optimizer, optimizer_step
 from ctdnn_bench.training.metrics import loss_value, relative_error_global, relative_errors
-
-Progress = Callable[[int, int], None]  # (done, total)
-
-
-class Diverged(Exception):
-    """Raised inside a training loop when the run cannot go on (non-finite loss or gradient, solver failure)."""
-
-
-def make_optimizer(cfg: TrainConfig, params: list[nn.Parameter]) -> torch.optim.Optimizer:
-    """Adam (betas 0.9/0.999, eps 1e-8) or RMSprop with the configured learning rate."""
-    if cfg.optimizer == "rmsprop":
-        return torch.optim.RMSprop(params, lr=cfg.lr)
-    return torch.optim.Adam(params, lr=cfg.lr, betas=(0.9, 0.999), eps=1e-8)
 
 
 def ridge_warm_start(model: SurrogateModel, x: Tensor, y: Tensor, alpha: float) -> None:
@@ -69,10 +55,6 @@ def evaluate(model: SurrogateModel, x: Tensor, y: Tensor, loss: str, chunk: int 
     }
 
 
-def _finite(value: float) -> bool:
-    return math.isfinite(value)
-
-
 def train_surrogate(cfg: RunConfig, data: Any, progress: Progress | None = None) -> dict[str, Any]:
     """Train ``cfg.model`` on ``data`` (a :class:`~ctdnn_bench.data.SurrogateDataset`) and return the run's result.
 
@@ -94,86 +76,46 @@ def train_surrogate(cfg: RunConfig, data: Any, progress: Progress | None = None)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = make_optimizer(tc, params)
     gen = torch.Generator().manual_seed(cfg.seed_batch)
-    history: dict[str, list[float]] = {
-        k: []
-        for k in (
-            "epoch",
-            "train_loss",
-            "train_rel_err",
-            "val_rel_err",
-            "nfe_forward",
-            "nfe_backward",
-            "cum_nfe_forward",
-            "cum_nfe_backward",
-            "train_time",
-            "grad_norm",
-            "grad_norm_max",
+    tracker = Tracker("epoch", model.stats)
+    status, reason, diverged_at, iterations, stopped_early, epoch = "ok", None, None, 0, False, 0
+
+    def metrics() -> dict[str, float]:
+        tr, va = evaluate(model, x_tr, y_tr, tc.loss), evaluate(model, *splits["val"], tc.loss)
+        if not math.isfinite(tr["loss"]):
+            raise Diverged(f"non-finite full training loss ({tr['loss']})")
+        return {"train_loss": tr["loss"], "train_rel_err": tr["rel_err"], "val_rel_err": va["rel_err"]}
+
+    def batch_step(idx: Tensor) -> tuple[float, float]:
+        xb, yb = x_tr[idx], y_tr[idx]
+        return optimizer_step(
+            opt, params, lambda: loss_value(model(xb), yb, tc.loss) + regularization(model, tc), tc.grad_clip
         )
-    }
-    train_stats = SolveStats()
-    status, reason, diverged_at, iterations, stopped_early = "ok", None, None, 0, False
-    clip = tc.grad_clip if tc.grad_clip is not None else math.inf
-    epoch = 0
+
     try:
         for epoch in range(1, tc.epochs + 1):
-            start, before = time.perf_counter(), SolveStats(**model.stats.as_dict())
-            norms = []
             for idx in torch.randperm(x_tr.shape[0], generator=gen).split(tc.batch_size):
-                opt.zero_grad(set_to_none=True)
-                idx = idx.to(device)
-                loss = loss_value(model(x_tr[idx]), y_tr[idx], tc.loss) + regularization(model, tc)
-                if not _finite(float(loss.detach())):
-                    raise Diverged(f"non-finite training loss ({float(loss.detach())})")
-                loss.backward()
-                norm = float(torch.nn.utils.clip_grad_norm_(params, clip))
-                if not _finite(norm):
-                    raise Diverged(f"non-finite gradient norm ({norm})")
-                norms.append(norm)
-                opt.step()
+                tracker.timed_step(partial(batch_step, idx.to(device)))
                 iterations += 1
-                if tc.iterations and iterations >= tc.iterations:
+                if iterations == tc.iterations:
                     break
-            elapsed = time.perf_counter() - start
-            delta = SolveStats(**model.stats.as_dict())
-            for name in ("nfe_forward", "nfe_backward"):
-                setattr(delta, name, getattr(delta, name) - getattr(before, name))
-            train_stats.nfe_forward += delta.nfe_forward
-            train_stats.nfe_backward += delta.nfe_backward
-            last_epoch = epoch == tc.epochs or bool(tc.iterations and iterations >= tc.iterations)
-            if epoch % tc.eval_every == 0 or last_epoch or epoch == 1:
-                tr, va = evaluate(model, x_tr, y_tr, tc.loss), evaluate(model, *splits["val"], tc.loss)
-                if not _finite(tr["loss"]):
-                    raise Diverged(f"non-finite full training loss ({tr['loss']})")
-                for k, v in (
-                    ("epoch", epoch),
-                    ("train_loss", tr["loss"]),
-                    ("train_rel_err", tr["rel_err"]),
-                    ("val_rel_err", va["rel_err"]),
-                    ("nfe_forward", delta.nfe_forward),
-                    ("nfe_backward", delta.nfe_backward),
-                    ("cum_nfe_forward", train_stats.nfe_forward),
-                    ("cum_nfe_backward", train_stats.nfe_backward),
-                    ("train_time", elapsed),
-                    ("grad_norm", sum(norms) / max(len(norms), 1)),
-                    ("grad_norm_max", max(norms, default=0)),
-                ):
-                    history[k].append(v)
-                if tc.loss_tol is not None and tr["loss"] < tc.loss_tol:
+            last = epoch == tc.epochs or iterations == tc.iterations
+            if epoch % tc.eval_every == 0 or last or epoch == 1:
+                tracker.row(epoch, metrics)
+                if tc.loss_tol is not None and tracker.history["train_loss"][-1] < tc.loss_tol:
                     stopped_early = True
                     break
             if progress:
                 progress(epoch, tc.epochs)
-            if last_epoch:
+            if last:
                 break
     except (Diverged, SolverError) as exc:
         status, reason, diverged_at = "diverged", str(exc), epoch
+    history = tracker.history
     final: dict[str, Any] = {
         "epochs_run": epoch,
         "iterations": iterations,
         "stopped_early": stopped_early,
-        "nfe_forward_train": train_stats.nfe_forward,
-        "nfe_backward_train": train_stats.nfe_backward,
-        "train_time": float(sum(history["train_time"])),
+        **tracker.totals(),
         **parameter_counts(model),
     }
     if status == "ok":

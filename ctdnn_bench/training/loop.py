@@ -1,0 +1,126 @@
+"""What both training loops share: the optimizer, one guarded optimizer step, and the history tracker."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from ctdnn_bench.stats import SolveStats
+from ctdnn_bench.training.config import TrainConfig
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+#: History columns besides the step column (``epoch`` or ``iteration``). NFE and time are summed over the training
+#: steps since the previous row (evaluation passes excluded); ``cum_*`` over all training so far.
+HISTORY_KEYS = (
+    "train_loss",
+    "train_rel_err",
+    "val_rel_err",
+    "nfe_forward",
+    "nfe_backward",
+    "cum_nfe_forward",
+    "cum_nfe_backward",
+    "train_time",
+    "grad_norm",
+    "grad_norm_max",
+)
+
+
+class Diverged(Exception):
+    """Raised inside a training loop when the run cannot go on (non-finite loss or gradient)."""
+
+
+def make_optimizer(cfg: TrainConfig, params: list[nn.Parameter]) -> torch.optim.Optimizer:
+    """Adam (betas 0.9/0.999, eps 1e-8) or RMSprop with the configured learning rate."""
+    if cfg.optimizer == "rmsprop":
+        return torch.optim.RMSprop(params, lr=cfg.lr)
+    return torch.optim.Adam(params, lr=cfg.lr, betas=(0.9, 0.999), eps=1e-8)
+
+
+def optimizer_step(
+    opt: torch.optim.Optimizer, params: list[nn.Parameter], loss_fn: Callable[[], Tensor], clip: float | None
+) -> tuple[float, float]:
+    """One step on ``loss_fn()``; returns (loss, gradient norm before clipping). Raises Diverged on non-finite."""
+    opt.zero_grad(set_to_none=True)
+    loss = loss_fn()
+    value = float(loss.detach())
+    if not math.isfinite(value):
+        raise Diverged(f"non-finite training loss ({value})")
+    loss.backward()
+    norm = float(torch.nn.utils.clip_grad_norm_(params, math.inf if clip is None else clip))
+    if not math.isfinite(norm):
+        raise Diverged(f"non-finite gradient norm ({norm})")
+    opt.step()
+    return value, norm
+
+
+class Tracker:
+    """Accumulates loss, gradient norm, time and NFE over training steps and appends one history row per evaluation.
+
+    Args:
+        unit: the step column, ``epoch`` or ``iteration``.
+        stats: the model's cumulative solver statistics (read, never modified).
+    """
+
+    def __init__(self, unit: str, stats: SolveStats) -> None:
+        self.unit, self.stats = unit, stats
+        self.history: dict[str, list[Any]] = {k: [] for k in (unit, *HISTORY_KEYS)}
+        self.cum_forward = self.cum_backward = 0
+        self._losses: list[float] = []
+        self._norms: list[float] = []
+        self._elapsed = 0.0
+        self.exclude()
+
+    def exclude(self) -> None:
+        """Start counting NFE afresh from here (call after evaluation passes, which are not training)."""
+        self._f0, self._b0 = self.stats.nfe_forward, self.stats.nfe_backward
+
+    def timed_step(self, step: Callable[[], tuple[float, float]]) -> None:
+        """Run ``step`` (returning loss and gradient norm) and record it."""
+        start = time.perf_counter()
+        loss, norm = step()
+        self._elapsed += time.perf_counter() - start
+        self._losses.append(loss)
+        self._norms.append(norm)
+
+    def mean_loss(self) -> float:
+        """Mean minibatch loss since the previous row."""
+        return sum(self._losses) / max(len(self._losses), 1)
+
+    def row(self, at: int, metrics: Callable[[], dict[str, float]]) -> None:
+        """Append the row for step ``at`` and reset the accumulators.
+
+        ``metrics()`` evaluates the model and returns ``train_loss``, ``train_rel_err`` and ``val_rel_err``; the
+        function evaluations it makes are not counted as training NFE.
+        """
+        df, db = self.stats.nfe_forward - self._f0, self.stats.nfe_backward - self._b0
+        self.cum_forward += df
+        self.cum_backward += db
+        values = {
+            self.unit: at,
+            **metrics(),
+            "nfe_forward": df,
+            "nfe_backward": db,
+            "cum_nfe_forward": self.cum_forward,
+            "cum_nfe_backward": self.cum_backward,
+            "train_time": self._elapsed,
+            "grad_norm": sum(self._norms) / max(len(self._norms), 1),
+            "grad_norm_max": max(self._norms, default=0.0),
+        }
+        self.exclude()
+        for k in self.history:
+            self.history[k].append(values[k])
+        self._losses, self._norms, self._elapsed = [], [], 0.0
+
+    def totals(self) -> dict[str, Any]:
+        """Training totals for the ``final`` part of a record."""
+        return {
+            "nfe_forward_train": self.cum_forward,
+            "nfe_backward_train": self.cum_backward,
+            "train_time": float(sum(self.history["train_time"])),
+        }
