@@ -6,28 +6,64 @@ weights, counts their function evaluations, measures the conditioning of each ba
 experiments of Rosso, Ruthotto & Sargsyan (arXiv 2507.22045).
 """
 
-from ctdnn_bench.bases import BASES, DOMAINS, AbstractBasis, make_basis
-from ctdnn_bench.conditioning import (
-    basis_matrix,
-    change_of_basis,
-    condition_number,
-    conditioning_table,
-    gram_matrix,
-)
-from ctdnn_bench.convert import convert_basis
-from ctdnn_bench.dynamics import (
-    MODELS,
-    HamiltonianBlock,
-    MLPField,
-    NeuralODEBlock,
-    ResNetBlock,
-    TanhLayerField,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ctdnn_bench.bases import BASES, DOMAINS, AbstractBasis, make_basis
+    from ctdnn_bench.conditioning import (
+        basis_matrix,
+        change_of_basis,
+        condition_number,
+        conditioning_table,
+        gram_matrix,
+    )
+    from ctdnn_bench.convert import convert_basis
+    from ctdnn_bench.dynamics import MODELS, HamiltonianBlock, MLPField, NeuralODEBlock, ResNetBlock, TanhLayerField
+    from ctdnn_bench.integrators import INTEGRATORS
+    from ctdnn_bench.layers import TimeDependentLinear
+    from ctdnn_bench.models import ModelConfig, SurrogateModel, build_model, parameter_counts
+    from ctdnn_bench.stats import SolveStats
+
 from ctdnn_bench.errors import ConfigError, CTDNNError, DataError, ResultsError, ShapeError, SolverError
-from ctdnn_bench.integrators import INTEGRATORS
-from ctdnn_bench.layers import TimeDependentLinear
-from ctdnn_bench.models import ModelConfig, SurrogateModel, build_model, parameter_counts
-from ctdnn_bench.stats import SolveStats
+
+# Torch-backed names load on first use, so that reading results, rendering the report and `ctdnn-bench --help`
+# do not pay the ~2 s torch import.
+_LAZY = {
+    "ctdnn_bench.bases": ("BASES", "DOMAINS", "AbstractBasis", "make_basis"),
+    "ctdnn_bench.conditioning": (
+        "basis_matrix",
+        "change_of_basis",
+        "condition_number",
+        "conditioning_table",
+        "gram_matrix",
+    ),
+    "ctdnn_bench.convert": ("convert_basis",),
+    "ctdnn_bench.dynamics": (
+        "MODELS",
+        "HamiltonianBlock",
+        "MLPField",
+        "NeuralODEBlock",
+        "ResNetBlock",
+        "TanhLayerField",
+    ),
+    "ctdnn_bench.integrators": ("INTEGRATORS",),
+    "ctdnn_bench.layers": ("TimeDependentLinear",),
+    "ctdnn_bench.models": ("ModelConfig", "SurrogateModel", "build_model", "parameter_counts"),
+    "ctdnn_bench.stats": ("SolveStats",),
+}
+_WHERE = {name: module for module, names in _LAZY.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        value = getattr(importlib.import_module(_WHERE[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'ctdnn_bench' has no attribute {name!r}")
+
 
 __version__ = "0.1.0"
 
