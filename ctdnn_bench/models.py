@@ -64,7 +64,7 @@ class ModelConfig:
     rtol: float = 1e-7
     atol: float = 1e-9
     adjoint: bool = True
-    max_nfe: int = 100_000
+    max_nfe: int = 20_000
     init_std: float | None = None
     time_init: str = "constant"
     decoder_init: str = "default"

@@ -112,7 +112,7 @@ class NeuralODEBlock(StatsMixin, nn.Module):
         atol: float = 1e-9,
         adjoint: bool = True,
         step_size: float | None = None,
-        max_nfe: int = 100_000,
+        max_nfe: int = 20_000,
     ) -> None:
         super().__init__()
         self.integrator = get_integrator(method)
