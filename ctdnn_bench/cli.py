@@ -151,6 +151,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", default=None, help="directory with the data files (default: $CTDNN_DATA_DIR)")
     p.add_argument("--no-download", action="store_true", help="only check; never download")
     p.add_argument("--dcr", action="store_true", help="also generate (or check the cache of) the DCR stand-in")
+
+    from ctdnn_bench.regression import DEFAULT_BASELINE  # no torch import: cheap
+
+    p = sub.add_parser(
+        "regress",
+        help="CI check: deterministic metrics (NFE, condition numbers, parameter counts, short trainings) vs baseline",
+    )
+    p.add_argument("--baseline", default=str(DEFAULT_BASELINE), help="baseline file (default: %(default)s)")
+    p.add_argument("--update", action="store_true", help="regenerate the baseline (accept a deliberate change)")
+    p.add_argument("--data-dir", default=None, help="directory with NNERDS.mat (default: $CTDNN_DATA_DIR)")
+    p.add_argument("--no-training", action="store_true", help="skip the short training runs (they need the ELM data)")
+    p.add_argument("--ratios", action="store_true", help="also measure and print timing ratios (information only)")
     return parser
 
 
@@ -414,6 +426,33 @@ def cmd_data(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def cmd_regress(args: argparse.Namespace) -> int:
+    from ctdnn_bench import regression
+
+    if args.update and args.no_training:
+        raise ConfigError("--update writes the whole baseline; drop --no-training")
+    baseline = None if args.update else regression.load_baseline(args.baseline)  # a bad baseline fails first
+    metrics = regression.compute_metrics(args.data_dir, training=not args.no_training)
+    if args.ratios:
+        for name, ratio in regression.timing_ratios().items():
+            print(f"ratio {name}: {ratio:.3f} (forward+backward time, median of interleaved rounds; not a gate)")
+    if baseline is None:
+        print(f"wrote {len(metrics)} metrics to {regression.write_baseline(metrics, args.baseline)}")
+        return 0
+    moved = regression.compare(baseline, metrics, partial=args.no_training)
+    for m in moved:
+        print(f"MOVED {m}", file=sys.stderr)
+    if moved:
+        print(
+            f"{len(moved)} of {len(metrics)} metrics moved from {args.baseline}; if the change is deliberate, "
+            f"accept it with `ctdnn-bench regress --update --baseline {args.baseline}` and commit the file",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"ok: {len(metrics)} metrics match {args.baseline}")
+    return 0
+
+
 COMMANDS = {
     "list": cmd_list,
     "conditioning": cmd_conditioning,
@@ -422,6 +461,7 @@ COMMANDS = {
     "reproduce": cmd_reproduce,
     "report": cmd_report,
     "data": cmd_data,
+    "regress": cmd_regress,
 }
 
 

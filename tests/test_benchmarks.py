@@ -1,0 +1,112 @@
+"""pytest-benchmark timings of every benchmark case (the cases asv uses, from ctdnn_bench.cases).
+
+Each test also checks what the timed call returned (shape, finiteness, the NFE counting rule), so with
+``--benchmark-disable`` the module is a fast test: every body runs once. Timed runs:
+
+    pytest tests/test_benchmarks.py --benchmark-enable --benchmark-json results/pytest-benchmark/latest.json
+
+Groups are ``<architecture>-<pass>``; NFE, steps and condition numbers go into each benchmark's ``extra_info``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import torch
+from torch import Tensor, nn
+
+from ctdnn_bench.cases import CASES, NAMES, BenchCase, loss
+from ctdnn_bench.conditioning import basis_matrix, condition_number, gram_matrix
+from ctdnn_bench.integrators import INTEGRATORS
+from ctdnn_bench.stats import SolveStats
+
+
+@pytest.fixture(autouse=True)
+def single_thread() -> Iterator[None]:
+    """One thread, as in the asv suite: steadier times, reproducible counts."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+def build(case: BenchCase) -> tuple[nn.Module, Tensor]:
+    reason = case.unavailable()
+    if reason:
+        pytest.skip(reason)
+    return case.build()
+
+
+def describe(case: BenchCase) -> dict[str, Any]:
+    """The case's settings and its basis' conditioning, for ``extra_info``."""
+    basis = case.model_config().make_basis()
+    return {
+        "case": case.name,
+        "paradigm": case.paradigm,
+        "cond_matrix": condition_number(basis_matrix(basis)),
+        "cond_gram": condition_number(gram_matrix(basis)),
+    }
+
+
+def check_forward_nfe(case: BenchCase, stats: SolveStats) -> None:
+    """The counting rules of ctdnn_bench.stats: one evaluation per Euler step, two per Verlet step, and for
+    torchdiffeq ``initial_calls + calls_per_step * attempted steps``."""
+    attempted = stats.steps_accepted + stats.steps_rejected
+    if case.architecture == "resnet":
+        assert (stats.nfe_forward, attempted) == (case.n_steps, case.n_steps)
+    elif case.architecture == "hamiltonian":
+        assert (stats.nfe_forward, attempted) == (2 * case.n_steps, case.n_steps)
+    else:
+        rule = INTEGRATORS[case.method]
+        assert stats.nfe_forward == rule.initial_calls + rule.calls_per_step * attempted
+        if not rule.adaptive:
+            assert (stats.steps_accepted, stats.steps_rejected) == (case.n_steps, 0)
+
+
+def last(block: nn.Module) -> SolveStats:
+    """The block's statistics of its latest call."""
+    stats = block.last
+    assert isinstance(stats, SolveStats)
+    return stats
+
+
+def group(case: BenchCase, what: str) -> str:
+    return f"{case.architecture}-{what}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=NAMES)
+def test_forward(benchmark: Any, case: BenchCase) -> None:
+    block, u0 = build(case)
+    benchmark.group = group(case, "forward")
+    with torch.no_grad():
+        y = benchmark(block, u0)
+    assert y.shape == u0.shape and torch.isfinite(y).all()
+    check_forward_nfe(case, last(block))
+    benchmark.extra_info.update(describe(case), **last(block).as_dict())
+
+
+@pytest.mark.parametrize("case", CASES, ids=NAMES)
+def test_backward(benchmark: Any, case: BenchCase) -> None:
+    """Backward pass alone: a fresh forward pass (untimed setup) before each timed backward."""
+    block, u0 = build(case)
+    benchmark.group = group(case, "adjoint-backward" if case.adjoint else "backprop-backward")
+
+    def setup() -> tuple[tuple[Tensor], dict[str, Any]]:
+        block.zero_grad(set_to_none=True)
+        return (loss(block(u0)),), {}
+
+    rounds = 5 if case.architecture == "node" else 30
+    benchmark.pedantic(Tensor.backward, setup=setup, rounds=rounds, iterations=1, warmup_rounds=1)
+    grads = [p.grad for p in block.parameters()]
+    assert all(g is not None and torch.isfinite(g).all() for g in grads)
+    assert any(g.abs().sum() > 0 for g in grads)  # type: ignore[union-attr]
+    stats = last(block)
+    check_forward_nfe(case, stats)
+    # backprop replays the recorded graph (no evaluations); the adjoint solves backwards, at least one RK step
+    if case.adjoint:
+        assert stats.nfe_backward >= INTEGRATORS[case.method].calls_per_step and stats.n_backward == 1
+    else:
+        assert stats.nfe_backward == 0
+    benchmark.extra_info.update(describe(case), **stats.as_dict())
