@@ -272,8 +272,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     key = cfg.key()
     if not store.has(key):
         load_data(cfg.dataset, args.data_dir, cfg.seed_split)  # bad data fails before the progress bar
-        total = cfg.train.iterations if cfg.dataset == "spiral" else cfg.train.epochs
-        with tqdm(total=total, desc=f"train {cfg.label}", unit="it" if cfg.dataset == "spiral" else "epoch") as bar:
+        by_iteration = cfg.dataset == "spiral" or cfg.train.iterations > 0
+        total = cfg.train.iterations if by_iteration else cfg.train.epochs
+        with tqdm(total=total, desc=f"train {cfg.label}", unit="it" if by_iteration else "epoch") as bar:
 
             def progress(done: int, _total: int) -> None:
                 bar.update(done - bar.n)

@@ -32,7 +32,8 @@ class Profile:
         name: ``quick`` or ``paper``.
         epochs: DTO epochs per data set.
         seeds: initialization seeds (each also seeds the minibatch order).
-        spiral_iterations: optimizer steps of the spiral task; ``spiral_eval_every`` between evaluations.
+        spiral_iterations: optimizer steps of the spiral task.
+        node_eval_every: iterations between evaluations of the neural-ODE runs (the revision validates every 20).
         node_iterations: optimizer steps of the surrogate neural ODEs.
         datasets: DTO data sets.
         final_times: T values of Table 2.
@@ -42,7 +43,7 @@ class Profile:
     epochs: dict[str, int]
     seeds: tuple[int, ...]
     spiral_iterations: int
-    spiral_eval_every: int
+    node_eval_every: int
     node_iterations: int
     node_datasets: tuple[str, ...]
     datasets: tuple[str, ...] = ("elm", "cdr", "dcr")
@@ -56,7 +57,7 @@ PROFILES: dict[str, Profile] = {
         epochs={"elm": 15, "cdr": 60, "dcr": 40},
         seeds=(20,),
         spiral_iterations=120,
-        spiral_eval_every=10,
+        node_eval_every=10,
         node_iterations=60,
         node_datasets=("elm",),
     ),
@@ -66,7 +67,7 @@ PROFILES: dict[str, Profile] = {
         epochs={"elm": 10_000, "cdr": 10_000, "dcr": 10_000},
         seeds=(20, 0, 1, 2, 3, 4),
         spiral_iterations=2000,
-        spiral_eval_every=100,
+        node_eval_every=20,
         node_iterations=2000,
         node_datasets=("elm", "cdr", "dcr"),
     ),
@@ -146,7 +147,7 @@ def node(profile: Profile, seeds: tuple[int, ...], protocol: str) -> list[RunCon
         batch_time=10,
         n_windows=1,
         time_axis="absolute",
-        eval_every=profile.spiral_eval_every,
+        eval_every=profile.node_eval_every,
     )
     for label, basis, degree, domain in NODE_VARIANTS:
         model = ModelConfig(
@@ -176,7 +177,7 @@ def node(profile: Profile, seeds: tuple[int, ...], protocol: str) -> list[RunCon
             iterations=profile.node_iterations,
             loss="l1",
             grad_clip=1.0,
-            eval_every=1,
+            eval_every=profile.node_eval_every,
         )
         for label, basis, degree, domain in NODE_VARIANTS:
             if domain == "raw":

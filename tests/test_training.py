@@ -161,3 +161,12 @@ def test_spiral_training_runs_and_counts() -> None:
     assert np.all(np.diff(a["history"]["cum_nfe_forward"]) > 0)
     assert a["final"]["dynamics"] == 2 * (2 * 8 + 8 + 8 * 2 + 2)
     assert a["history"]["train_loss"] == b["history"]["train_loss"]
+
+
+def test_iteration_capped_training_evaluates_by_iteration() -> None:
+    res = train_surrogate(cfg(epochs=100, iterations=10, eval_every=3), toy_data())  # 4 minibatches per epoch
+    assert res["history_unit"] == "iteration"
+    assert res["history"]["iteration"] == [1, 3, 6, 9, 10]
+    assert res["final"]["iterations"] == 10 and res["final"]["epochs_run"] == 3
+    # forward Euler, 4 steps: every iteration's evaluations land in exactly one row
+    assert res["history"]["cum_nfe_forward"][-1] == 10 * 4

@@ -31,14 +31,16 @@ class TrainConfig:
         lr: learning rate (paper: 1e-3).
         batch_size: minibatch size (paper: 32).
         epochs: passes over the training set (surrogates; paper 10,000).
-        iterations: optimizer steps (spiral task; paper 2000). For surrogates, an optional cap (0 = none).
+        iterations: optimizer steps (spiral task; paper 2000). For surrogates, an optional cap (0 = none); with a
+            cap, ``eval_every`` counts iterations (the revised neural-ODE protocol validates every 20).
         loss: ``half_mse`` = ``0.5 mean_i ||W [u_i; 1] - c_i||^2`` (paper DTO) or ``l1`` = mean absolute error.
         alpha1: Tikhonov weight on the encoder and dynamics coefficients, ``(alpha1 / 2) ||theta||^2``.
         alpha2: Tikhonov weight on the decoder, ``(alpha2 / 2) ||W||^2``; also the ridge of the warm start.
         decoder_warm_start: solve the ridge problem for the decoder at the initial features (revised protocol).
         loss_tol: stop once the full training loss is below it (v1 protocol: 0.01); None = never.
         grad_clip: clip the total gradient norm to this value; None = no clipping.
-        eval_every: evaluate train/val metrics every this many epochs (or iterations for the spiral task).
+        eval_every: evaluate train/val metrics every this many epochs (iterations for the spiral task and for
+            iteration-capped surrogate training); the first and last are always evaluated.
         stall_ratio: a run "stalls" if its final training loss exceeds ``stall_ratio`` x its first recorded one.
         batch_time, n_windows, time_axis: spiral task windows (paper: 10 points; 20 windows on a relative time
             axis in torchdiffeq's demo and v1, one window on absolute time in the revision).

@@ -76,7 +76,9 @@ def train_surrogate(cfg: RunConfig, data: Any, progress: Progress | None = None)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = make_optimizer(tc, params)
     gen = torch.Generator().manual_seed(cfg.seed_batch)
-    tracker = Tracker("epoch", model.stats)
+    # iteration-capped training (the revised neural-ODE protocol) evaluates every eval_every iterations
+    by_iteration = tc.iterations > 0
+    tracker = Tracker("iteration" if by_iteration else "epoch", model.stats)
     status, reason, diverged_at, iterations, stopped_early, epoch = "ok", None, None, 0, False, 0
 
     def metrics() -> dict[str, float]:
@@ -91,25 +93,31 @@ def train_surrogate(cfg: RunConfig, data: Any, progress: Progress | None = None)
             opt, params, lambda: loss_value(model(xb), yb, tc.loss) + regularization(model, tc), tc.grad_clip
         )
 
+    def evaluate_now(at: int, last: bool) -> bool:
+        """Append a history row if ``at`` is due; True if training should stop early."""
+        if at % tc.eval_every == 0 or last or at == 1:
+            tracker.row(at, metrics)
+            return tc.loss_tol is not None and tracker.history["train_loss"][-1] < tc.loss_tol
+        return False
+
     try:
         for epoch in range(1, tc.epochs + 1):
             for idx in torch.randperm(x_tr.shape[0], generator=gen).split(tc.batch_size):
                 tracker.timed_step(partial(batch_step, idx.to(device)))
                 iterations += 1
-                if iterations == tc.iterations:
+                if by_iteration and evaluate_now(iterations, iterations == tc.iterations):
+                    stopped_early = True
+                if iterations == tc.iterations or stopped_early:
                     break
             last = epoch == tc.epochs or iterations == tc.iterations
-            if epoch % tc.eval_every == 0 or last or epoch == 1:
-                tracker.row(epoch, metrics)
-                if tc.loss_tol is not None and tracker.history["train_loss"][-1] < tc.loss_tol:
-                    stopped_early = True
-                    break
+            if not by_iteration and not stopped_early and evaluate_now(epoch, last):
+                stopped_early = True
             if progress:
-                progress(epoch, tc.epochs)
-            if last:
+                progress(iterations if by_iteration else epoch, tc.iterations if by_iteration else tc.epochs)
+            if last or stopped_early:
                 break
     except (Diverged, SolverError) as exc:
-        status, reason, diverged_at = "diverged", str(exc), epoch
+        status, reason, diverged_at = "diverged", str(exc), iterations if by_iteration else epoch
     history = tracker.history
     final: dict[str, Any] = {
         "epochs_run": epoch,
@@ -131,5 +139,5 @@ def train_surrogate(cfg: RunConfig, data: Any, progress: Progress | None = None)
         "diverged_at": diverged_at,
         "history": history,
         "final": final,
-        "history_unit": "epoch",
+        "history_unit": tracker.unit,
     }
