@@ -10,6 +10,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from ctdnn_bench.errors import SolverError
 from ctdnn_bench.stats import SolveStats
 from ctdnn_bench.training.config import TrainConfig
 
@@ -124,3 +125,33 @@ class Tracker:
             "nfe_backward_train": self.cum_backward,
             "train_time": float(sum(self.history["train_time"])),
         }
+
+
+def finish(
+    tracker: Tracker,
+    failure: tuple[str, int] | None,
+    final: dict[str, Any],
+    final_metrics: Callable[[], dict[str, float]],
+) -> dict[str, Any]:
+    """The result of a training loop: status, history and ``final`` (plus ``final_metrics()`` if training went well).
+
+    Args:
+        tracker: the loop's history.
+        failure: ``(reason, step)`` if training diverged, else None.
+        final: totals and parameter counts.
+        final_metrics: evaluates the trained model on every split; a solver failure there also counts as divergence.
+    """
+    reason, step = failure if failure else (None, None)
+    if failure is None:
+        try:
+            final.update(final_metrics())
+        except SolverError as exc:
+            reason = f"evaluation failed: {exc}"
+    return {
+        "status": "ok" if reason is None else "diverged",
+        "reason": reason,
+        "diverged_at": step,
+        "history": tracker.history,
+        "final": {**tracker.totals(), **final},
+        "history_unit": tracker.unit,
+    }

@@ -11,13 +11,14 @@ from ctdnn_bench.dynamics import NeuralODEBlock
 from ctdnn_bench.errors import SolverError
 from ctdnn_bench.models import build_dynamics
 from ctdnn_bench.training.config import RunConfig
-from ctdnn_bench.training.loop import Diverged, Progress, Tracker, make_optimizer, optimizer_step
+from ctdnn_bench.training.loop import Diverged, Progress, Tracker, finish, make_optimizer, optimizer_step
 
 
 def evaluate_regions(block: NeuralODEBlock, data: Any, dtype: torch.dtype) -> dict[str, float]:
     """Per region: integrate from the true state at the region's start over its grid (absolute times) and compare.
 
-    Returns ``{region}_rel_err`` (``||Y - Y_true||_F / ||Y_true||_F``), ``{region}_l1`` and ``{region}_nfe_forward``.
+    Returns ``{region}_rel_err`` (``||Y - Y_true||_F / ||Y_true||_F``), ``{region}_loss`` (L1) and
+    ``{region}_nfe_forward``.
     """
     t, y = torch.as_tensor(data.t, dtype=dtype), torch.as_tensor(data.y, dtype=dtype)
     out: dict[str, float] = {}
@@ -26,7 +27,7 @@ def evaluate_regions(block: NeuralODEBlock, data: Any, dtype: torch.dtype) -> di
             before = block.stats.nfe_forward
             pred = block(y[sl][:1], t[sl])[:, 0]
             out[f"{region}_rel_err"] = float(torch.linalg.norm(pred - y[sl]) / torch.linalg.norm(y[sl]))
-            out[f"{region}_l1"] = float((pred - y[sl]).abs().mean())
+            out[f"{region}_loss"] = float((pred - y[sl]).abs().mean())
             out[f"{region}_nfe_forward"] = block.stats.nfe_forward - before
     return out
 
@@ -50,7 +51,8 @@ def train_spiral(cfg: RunConfig, data: Any, progress: Progress | None = None) ->
     opt = make_optimizer(tc, params)
     gen = torch.Generator().manual_seed(cfg.seed_batch)
     tracker = Tracker("iteration", block.stats)
-    status, reason, diverged_at, it = "ok", None, None, 0
+    failure: tuple[str, int] | None = None
+    it = 0
     absolute = tc.time_axis == "absolute"
     # absolute time: one solve per window (their times differ); relative: one batched solve (torchdiffeq's demo)
     n_solves, per_solve = (tc.n_windows, 1) if absolute else (1, tc.n_windows)
@@ -80,30 +82,8 @@ def train_spiral(cfg: RunConfig, data: Any, progress: Progress | None = None) ->
             if progress:
                 progress(it, tc.iterations)
     except (Diverged, SolverError) as exc:
-        status, reason, diverged_at = "diverged", str(exc), it
-    history = tracker.history
+        failure = (str(exc), it)
     n_params = sum(p.numel() for p in params)
-    final: dict[str, Any] = {
-        "iterations": it,
-        **tracker.totals(),
-        "dynamics": n_params,
-        "theta": n_params,
-        "total": n_params,
-    }
-    if status == "ok":
-        try:
-            ev = evaluate_regions(block, data, dtype)
-            for region in ("train", "val", "test"):
-                final[f"{region}_rel_err"] = ev[f"{region}_rel_err"]
-                final[f"{region}_loss"] = ev[f"{region}_l1"]
-                final[f"{region}_nfe_forward"] = ev[f"{region}_nfe_forward"]
-        except SolverError as exc:
-            status, reason = "diverged", f"evaluation failed: {exc}"
-    return {
-        "status": status,
-        "reason": reason,
-        "diverged_at": diverged_at,
-        "history": history,
-        "final": final,
-        "history_unit": "iteration",
-    }
+
+    final = {"iterations": it, "dynamics": n_params, "theta": n_params, "total": n_params}
+    return finish(tracker, failure, final, lambda: evaluate_regions(block, data, dtype))

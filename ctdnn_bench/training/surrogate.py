@@ -12,7 +12,7 @@ from torch import Tensor
 from ctdnn_bench.errors import SolverError
 from ctdnn_bench.models import SurrogateModel, build_model, parameter_counts
 from ctdnn_bench.training.config import RunConfig, TrainConfig
-from ctdnn_bench.training.loop import Diverged, Progress, Tracker, make_optimizer, optimizer_step
+from ctdnn_bench.training.loop import Diverged, Progress, Tracker, finish, make_optimizer, optimizer_step
 from ctdnn_bench.training.metrics import loss_value, relative_error_global, relative_errors
 
 
@@ -79,7 +79,8 @@ def train_surrogate(cfg: RunConfig, data: Any, progress: Progress | None = None)
     # iteration-capped training (the revised neural-ODE protocol) evaluates every eval_every iterations
     by_iteration = tc.iterations > 0
     tracker = Tracker("iteration" if by_iteration else "epoch", model.stats)
-    status, reason, diverged_at, iterations, stopped_early, epoch = "ok", None, None, 0, False, 0
+    failure: tuple[str, int] | None = None
+    iterations, stopped_early, epoch = 0, False, 0
 
     def metrics() -> dict[str, float]:
         tr, va = evaluate(model, x_tr, y_tr, tc.loss), evaluate(model, *splits["val"], tc.loss)
@@ -117,27 +118,12 @@ def train_surrogate(cfg: RunConfig, data: Any, progress: Progress | None = None)
             if last or stopped_early:
                 break
     except (Diverged, SolverError) as exc:
-        status, reason, diverged_at = "diverged", str(exc), iterations if by_iteration else epoch
-    history = tracker.history
-    final: dict[str, Any] = {
-        "epochs_run": epoch,
-        "iterations": iterations,
-        "stopped_early": stopped_early,
-        **tracker.totals(),
-        **parameter_counts(model),
-    }
-    if status == "ok":
-        try:
-            for split, (x, y) in splits.items():
-                for k, v in evaluate(model, x, y, tc.loss).items():
-                    final[f"{split}_{k}"] = v
-        except SolverError as exc:
-            status, reason = "diverged", f"evaluation failed: {exc}"
-    return {
-        "status": status,
-        "reason": reason,
-        "diverged_at": diverged_at,
-        "history": history,
-        "final": final,
-        "history_unit": tracker.unit,
-    }
+        failure = (str(exc), iterations if by_iteration else epoch)
+    final = {"epochs_run": epoch, "iterations": iterations, "stopped_early": stopped_early, **parameter_counts(model)}
+
+    def final_metrics() -> dict[str, float]:
+        return {
+            f"{split}_{k}": v for split, (x, y) in splits.items() for k, v in evaluate(model, x, y, tc.loss).items()
+        }
+
+    return finish(tracker, failure, final, final_metrics)
