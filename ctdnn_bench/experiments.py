@@ -95,6 +95,13 @@ NODE_VARIANTS: tuple[tuple[str, str, int, str | None], ...] = (
 )
 
 
+def _seeded(
+    dataset: str, model: ModelConfig, train: TrainConfig, label: str, seeds: tuple[int, ...]
+) -> list[RunConfig]:
+    """One run per seed; a seed sets both the initialization and the minibatch order."""
+    return [RunConfig(dataset=dataset, model=model, train=train, seed_init=s, seed_batch=s, label=label) for s in seeds]
+
+
 def _dto(
     profile: Profile,
     seeds: tuple[int, ...],
@@ -117,10 +124,7 @@ def _dto(
                     model = ModelConfig(
                         architecture=arch, basis=basis, degree=degree, domain=domain, final_time=big_t, **model_kw
                     )
-                    runs += [
-                        RunConfig(dataset=ds, model=model, train=train, seed_init=s, seed_batch=s, label=label)
-                        for s in seeds
-                    ]
+                    runs += _seeded(ds, model, train, label, seeds)
     return runs
 
 
@@ -163,10 +167,7 @@ def node(profile: Profile, seeds: tuple[int, ...], protocol: str) -> list[RunCon
             method="dopri5",
             adjoint=True,
         )
-        runs += [
-            RunConfig(dataset="spiral", model=model, train=spiral_train, seed_init=s, seed_batch=s, label=label)
-            for s in seeds
-        ]
+        runs += _seeded("spiral", model, spiral_train, label, seeds)
     for ds in profile.node_datasets:
         # revised surrogate neural ODE (paper.md Sec. 7, C2): Adam 1e-2, batch 20, L1, grad clip 1
         train = TrainConfig(
@@ -193,9 +194,7 @@ def node(profile: Profile, seeds: tuple[int, ...], protocol: str) -> list[RunCon
                 method="dopri5",
                 adjoint=True,
             )
-            runs += [
-                RunConfig(dataset=ds, model=model, train=train, seed_init=s, seed_batch=s, label=label) for s in seeds
-            ]
+            runs += _seeded(ds, model, train, label, seeds)
     return runs
 
 
