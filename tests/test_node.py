@@ -260,6 +260,21 @@ def test_adjoint_backward_nfe(float64: torch.dtype, seeded: None) -> None:
     assert (block.last.nfe_forward, block.last.nfe_backward) == (32, 32)
 
 
+def test_backward_nfe_lands_on_its_own_solve(float64: torch.dtype, seeded: None) -> None:
+    """Two forward passes, then one backward: the adjoint evaluations belong to the first call's statistics."""
+    field = TanhLayerField(3, make_basis("legendre", 2, 0.0, 1.0), time_init="random")
+    block = NeuralODEBlock(field, adjoint=True)
+    out = block(torch.randn(2, 3))
+    first = block.last
+    with torch.no_grad():
+        block(torch.randn(2, 3))
+    second = block.last
+    out.sum().backward()
+    assert first.nfe_backward > 0 and first.n_backward == 1
+    assert second.nfe_backward == 0 and second.n_backward == 0
+    assert block.stats.nfe_backward == first.nfe_backward and block.stats.n_backward == 1
+
+
 def test_stats_accumulate_and_reset(float64: torch.dtype, seeded: None) -> None:
     field = TanhLayerField(3, make_basis("legendre", 2, 0.0, 1.0), time_init="random")
     block = NeuralODEBlock(field, adjoint=True)

@@ -26,6 +26,9 @@ class _CountedField(nn.Module):
     def __init__(self, field: nn.Module, block: NeuralODEBlock) -> None:
         super().__init__()
         self.field, self.block = field, block
+        # this solve's statistics object: the adjoint's backward evaluations land here even if other forward
+        # passes have replaced ``block.last`` in the meantime
+        self.counts = (block.last, block.stats)
         self.phase = "forward"
         self.forward_times: list[float] = []
         self.backward_calls = 0
@@ -33,17 +36,16 @@ class _CountedField(nn.Module):
     def forward(self, t: Tensor, u: Tensor) -> Tensor:
         if self.phase == "forward":
             self.forward_times.append(float(t.detach()))
-            self.block.last.nfe_forward += 1
-            self.block.stats.nfe_forward += 1
             calls = len(self.forward_times)
         else:
             self.backward_calls += 1
-            if self.backward_calls == 1:
-                self.block.last.n_backward += 1
-                self.block.stats.n_backward += 1
-            self.block.last.nfe_backward += 1
-            self.block.stats.nfe_backward += 1
             calls = self.backward_calls
+        for stats in self.counts:
+            if self.phase == "forward":
+                stats.nfe_forward += 1
+            else:
+                stats.nfe_backward += 1
+                stats.n_backward += calls == 1
         if calls > self.block.max_nfe:
             raise SolverError(
                 f"the {self.phase} solve exceeded its budget of {self.block.max_nfe} function "
@@ -157,9 +159,9 @@ class NeuralODEBlock(StatsMixin, nn.Module):
             if times is None
             else times.to(dtype=u0.dtype, device=u0.device)
         )
-        counter = _CountedField(self.field, self)
         self.last = SolveStats(n_forward=1)
         self.stats.n_forward += 1
+        counter = _CountedField(self.field, self)
         kwargs = {"rtol": self.rtol, "atol": self.atol, "method": self.method, "options": self._options()}
         try:
             if self.adjoint:
