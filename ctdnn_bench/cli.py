@@ -149,7 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("data", help="verify the data files (downloading missing ones) and prepare the DCR stand-in")
     p.add_argument("--data-dir", default=None, help="directory with the data files (default: $CTDNN_DATA_DIR)")
-    p.add_argument("--no-download", action="store_true", help="only check; never download")
+    p.add_argument(
+        "--no-download",
+        action="store_true",
+        help="only check the data directory (else the download cache); never download",
+    )
     p.add_argument("--dcr", action="store_true", help="also generate (or check the cache of) the DCR stand-in")
 
     from ctdnn_bench.regression import DEFAULT_BASELINE  # no torch import: cheap
@@ -401,24 +405,23 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_data(args: argparse.Namespace) -> int:
-    from ctdnn_bench.data import KNOWN_FILES, data_path
-    from ctdnn_bench.data.fetch import resolve_data_dir, sha256
+    from ctdnn_bench.data import KNOWN_FILES, data_path, verify_all
+    from ctdnn_bench.data.fetch import sha256
 
     ok = True
-    for name in KNOWN_FILES:
-        try:
-            if args.no_download:
-                d = resolve_data_dir(args.data_dir)
-                path = None if d is None else d / name
-                if path is None or not path.is_file():
-                    raise CTDNNError(f"{name}: not in the data directory {d}")
-                data_path(name, args.data_dir)  # verifies the checksum
-            else:
+    if args.no_download:  # the data directory (else the download cache), checked, never downloaded into
+        for name, path, good in verify_all(args.data_dir):
+            ok &= good
+            status = "ok      " if good else ("CORRUPT " if path.is_file() else "MISSING ")
+            print(f"{status} {name}  {path}")
+    else:
+        for name in KNOWN_FILES:
+            try:
                 path = data_path(name, args.data_dir)
-            print(f"ok       {name}  {path}  sha256 {sha256(path)[:16]}...")
-        except CTDNNError as exc:
-            ok = False
-            print(f"MISSING  {exc}")
+                print(f"ok       {name}  {path}  sha256 {sha256(path)[:16]}...")
+            except CTDNNError as exc:
+                ok = False
+                print(f"MISSING  {exc}")
     if args.dcr:
         from ctdnn_bench.data import load_dcr
 

@@ -113,3 +113,13 @@ def test_run_conditioning_writes_json(tmp_path: Path) -> None:
     assert main(["run", "conditioning", "--results-dir", str(tmp_path)]) == 0
     rows = json.loads((tmp_path / "conditioning.json").read_text())
     assert any(r["basis"] == "legendre" and r["degree"] == 3 and abs(r["cond_matrix"] - 2.29) < 0.01 for r in rows)
+
+
+def test_data_verifies_without_downloading(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    if SHARED_DATA.is_dir():
+        assert main(["data", "--no-download", "--data-dir", str(SHARED_DATA)]) == 0
+        assert capsys.readouterr().out.count("ok ") == 2
+    (tmp_path / "NNERDS.mat").write_bytes(b"not the file")
+    assert main(["data", "--no-download", "--data-dir", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "CORRUPT  NNERDS.mat" in out and "MISSING  CDR_Data.mat" in out
