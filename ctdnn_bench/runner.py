@@ -6,10 +6,13 @@ the workers themselves (atomically), so a finished run survives whatever happens
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
-from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import sys
+from collections.abc import Generator, Iterable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -75,16 +78,21 @@ def run_sweep(
         disable=not progress or not pending,
     )
     try:
-        for summary in _dispatch(args, workers, scheduler):
-            summaries.append(summary)
-            bar.set_postfix_str(f"{summary['label'] or summary['key']}: {summary['status']}", refresh=False)
-            bar.update()
+        # closing(): on an interrupt in this loop the dispatcher is closed at once, so the pool shuts down cleanly
+        # (a dispatcher left open keeps the interpreter waiting for the pool at exit)
+        with closing(_dispatch(args, workers, scheduler)) as results:
+            for summary in results:
+                summaries.append(summary)
+                bar.set_postfix_str(f"{summary['label'] or summary['key']}: {summary['status']}", refresh=False)
+                bar.update()
     finally:
         bar.close()
     return summaries
 
 
-def _dispatch(args: list[tuple[Any, ...]], workers: int | None, scheduler: Any) -> Iterable[dict[str, Any]]:
+def _dispatch(
+    args: list[tuple[Any, ...]], workers: int | None, scheduler: Any
+) -> Generator[dict[str, Any], None, None]:
     if not args:
         return
     if scheduler is not None:
@@ -95,14 +103,30 @@ def _dispatch(args: list[tuple[Any, ...]], workers: int | None, scheduler: Any) 
         for a in args:
             yield execute(*a)
         return
+    yield from _dispatch_pool(args, n)
+
+
+def _dispatch_pool(args: list[tuple[Any, ...]], n: int) -> Generator[dict[str, Any], None, None]:
+    """At most ``n`` runs in flight, so an interrupt leaves only those to finish (and save) before exiting."""
+    todo = iter(args)
     # forkserver: workers start clean (no forked torch threads) and pay the torch import once each
     with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("forkserver")) as pool:
-        futures = [pool.submit(execute, *a) for a in args]
-        for fut in as_completed(futures):
-            yield fut.result()
+        running = {pool.submit(execute, *a) for a in itertools.islice(todo, n)}
+        try:
+            while running:
+                done, running = wait(running, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    yield fut.result()
+                    running |= {pool.submit(execute, *a) for a in itertools.islice(todo, 1)}
+        except (KeyboardInterrupt, GeneratorExit):  # interrupted here or in the consumer (which closes us)
+            print(
+                f"\ninterrupted: waiting for the {len(running)} runs in progress to finish and save their records",
+                file=sys.stderr,
+            )
+            raise
 
 
-def _dispatch_dask(args: list[tuple[Any, ...]], scheduler: Any) -> Iterable[dict[str, Any]]:
+def _dispatch_dask(args: list[tuple[Any, ...]], scheduler: Any) -> Generator[dict[str, Any], None, None]:
     from distributed import Client
     from distributed import as_completed as dask_completed
 
