@@ -122,3 +122,35 @@ def test_config_round_trip_and_key() -> None:
     assert RunConfig.from_dict({**c.to_dict(), "label": "other"}).key() == c.key()  # labels do not change results
     with pytest.raises(ConfigError, match="unknown TrainConfig field"):
         RunConfig.from_dict({"train": {"epoch": 3}})
+
+
+def test_interrupted_sweep_saves_finished_runs_and_resumes(tmp_path: Path) -> None:
+    """SIGINT to the sweep's process: the runs in progress finish, the command exits, a rerun does the rest."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = f"""
+import sys
+from ctdnn_bench.models import ModelConfig
+from ctdnn_bench.runner import run_sweep
+from ctdnn_bench.training import RunConfig, TrainConfig
+configs = [RunConfig(dataset="cdr", model=ModelConfig(n_steps=4, degree=d % 4), train=TrainConfig(epochs=4 + d))
+           for d in range(12)]
+try:
+    run_sweep(configs, {str(tmp_path)!r}, data_dir={str(SHARED_DATA)!r}, workers=2, progress=False)
+except KeyboardInterrupt:
+    sys.exit(130)
+"""
+    runs = tmp_path / "runs"
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    deadline = time.monotonic() + 120
+    while not (runs.is_dir() and list(runs.glob("*.json"))) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=60) == 130  # exits once the (at most 2) runs in flight are done
+    saved = {p.name for p in runs.glob("*.json")}
+    assert 1 <= len(saved) < 12 and not list(runs.glob(".*"))  # no half-written files
+    assert subprocess.run([sys.executable, "-c", script], timeout=300).returncode == 0
+    assert len(list(runs.glob("*.json"))) == 12 and saved <= {p.name for p in runs.glob("*.json")}
