@@ -9,6 +9,7 @@ import os
 import sys
 import time
 import tomllib
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -352,12 +353,11 @@ def _run_experiments(names: list[str], args: argparse.Namespace) -> int:
             progress=not args.no_progress,
         )
         keys |= {c.key() for c in cfgs}
+        n = Counter(s["status"] for s in summaries)
         errors += [s for s in summaries if s["status"] == "error"]
-        done = sum(s["status"] in ("ok", "diverged") for s in summaries)
-        diverged = sum(s["status"] == "diverged" for s in summaries)
         print(
-            f"{name}: {len(cfgs)} runs ({done} new, {len(cfgs) - done - len(errors)} already done, "
-            f"{diverged} diverged, {len(errors)} failed)"
+            f"{name}: {len(summaries)} runs ({n['ok'] + n['diverged']} new, {n['skipped']} already done, "
+            f"{n['diverged']} new diverged, {n['error']} failed)"
         )
     print(_summary_table(args.results_dir, keys))
     print(f"wall time {time.perf_counter() - start:.0f} s; records in {Path(args.results_dir) / 'runs'}")

@@ -123,3 +123,34 @@ def test_data_verifies_without_downloading(tmp_path: Path, capsys: pytest.Captur
     assert main(["data", "--no-download", "--data-dir", str(tmp_path)]) == 1
     out = capsys.readouterr().out
     assert "CORRUPT  NNERDS.mat" in out and "MISSING  CDR_Data.mat" in out
+
+
+@needs_files
+def test_run_reports_new_and_finished_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ctdnn_bench.experiments import EXPERIMENTS
+    from ctdnn_bench.models import ModelConfig
+    from ctdnn_bench.training import RunConfig, TrainConfig
+
+    def tiny(profile: object, seeds: tuple[int, ...], protocol: str) -> list[RunConfig]:
+        return [
+            RunConfig(
+                dataset="cdr",
+                model=ModelConfig(basis=b, degree=1, n_steps=3),
+                train=TrainConfig(epochs=1),
+                seed_init=s,
+                label=b,
+            )
+            for b in ("legendre", "monomial")
+            for s in seeds
+        ]
+
+    monkeypatch.setitem(EXPERIMENTS, "tiny", tiny)
+    argv = ["run", "tiny", "--results-dir", str(tmp_path), "--seeds", "1", "2", "--workers", "1", "--no-progress"]
+    assert main(argv) == 0
+    assert "tiny: 4 runs (4 new, 0 already done, 0 new diverged, 0 failed)" in capsys.readouterr().out
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "tiny: 4 runs (0 new, 4 already done, 0 new diverged, 0 failed)" in out
+    assert "legendre" in out and "monomial" in out  # the summary table
