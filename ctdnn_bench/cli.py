@@ -276,7 +276,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     store.check_writable()
     key = cfg.key()
     if not store.has(key):
-        load_data(cfg.dataset, args.data_dir, cfg.seed_split)  # bad data fails before the progress bar
+        cfg.check_device()  # bad device or data fail before the progress bar
+        load_data(cfg.dataset, args.data_dir, cfg.seed_split)
         by_iteration = cfg.dataset == "spiral" or cfg.train.iterations > 0
         total = cfg.train.iterations if by_iteration else cfg.train.epochs
         with tqdm(total=total, desc=f"train {cfg.label}", unit="it" if by_iteration else "epoch") as bar:

@@ -92,6 +92,7 @@ def test_train_from_toml(tmp_path: Path) -> None:
         (["train", "--architecture", "resnet", "--hidden", "50"], "apply only to architecture 'node'"),
         (["run", "tabel3"], "did you mean 'table3'"),
         (["train", "--config", "/nonexistent.toml"], "cannot read config file"),
+        (["train", "--device", "gpu"], "unknown device 'gpu'"),
     ],
 )
 def test_bad_input_exits_2_with_a_message(
@@ -154,3 +155,10 @@ def test_run_reports_new_and_finished_runs(
     out = capsys.readouterr().out
     assert "tiny: 4 runs (0 new, 4 already done, 0 new diverged, 0 failed)" in out
     assert "legendre" in out and "monomial" in out  # the summary table
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="this machine has CUDA")
+def test_cuda_without_a_gpu_is_refused_before_work(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["train", "--device", "cuda", "--results-dir", str(tmp_path)]) == 2
+    assert "no CUDA device here; use --device cpu" in capsys.readouterr().err
+    assert not list(tmp_path.rglob("*.json"))

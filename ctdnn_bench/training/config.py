@@ -13,6 +13,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import torch
+
 from ctdnn_bench.errors import ConfigError, unknown_name
 from ctdnn_bench.models import ModelConfig
 
@@ -113,6 +115,10 @@ class RunConfig:
     def __post_init__(self) -> None:
         if self.dtype not in DTYPES:
             raise unknown_name("dtype", self.dtype, DTYPES)
+        try:
+            torch.device(self.device)
+        except RuntimeError:
+            raise ConfigError(f"unknown device {self.device!r}; use cpu, cuda or cuda:N") from None
         if self.dataset == "spiral" and (self.model.architecture != "node" or self.model.width != 2):
             raise ConfigError(
                 "the spiral task needs architecture 'node' with width 2 (the state is 2-d); use "
@@ -130,6 +136,12 @@ class RunConfig:
         model = _build(ModelConfig, d.pop("model", {}))
         train = _build(TrainConfig, d.pop("train", {}))
         return _build(cls, {**d, "model": model, "train": train})
+
+    def check_device(self) -> None:
+        """Raise ConfigError if this machine cannot run on ``device`` (checked where the run executes)."""
+        dev = torch.device(self.device)
+        if dev.type == "cuda" and not torch.cuda.is_available():
+            raise ConfigError(f"device {self.device!r} requested, but torch sees no CUDA device here; use --device cpu")
 
     def key(self) -> str:
         """16 hex digits of the sha256 of the canonical JSON config, without ``label`` (it does not change results)."""

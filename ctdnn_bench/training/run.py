@@ -61,6 +61,7 @@ def execute(
         return {"key": key, "label": cfg.label, "status": "skipped"}
     started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
     try:
+        cfg.check_device()
         data = load_data(cfg.dataset, data_dir, cfg.seed_split)
         result = train(cfg, data, progress)
     except Exception as exc:  # a bug or bad input, not a divergence: report, write nothing
