@@ -211,7 +211,8 @@ def cmd_conditioning(args: argparse.Namespace) -> int:
 
 def train_config_from_args(args: argparse.Namespace) -> Any:
     """A RunConfig from an optional TOML file overridden by the flags that were given."""
-    from ctdnn_bench.training.config import RunConfig
+    from ctdnn_bench.models import ModelConfig
+    from ctdnn_bench.training.config import RunConfig, TrainConfig
 
     base: dict[str, Any] = {"model": {}, "train": {}}
     if args.config:
@@ -219,35 +220,10 @@ def train_config_from_args(args: argparse.Namespace) -> Any:
             base.update(tomllib.loads(Path(args.config).read_text()))
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"cannot read config file {args.config}: {exc}") from exc
-    model_keys = {
-        "architecture",
-        "basis",
-        "degree",
-        "domain",
-        "final_time",
-        "n_steps",
-        "width",
-        "hidden",
-        "method",
-        "rtol",
-        "atol",
-        "adjoint",
-    }
-    train_keys = {
-        "optimizer",
-        "lr",
-        "batch_size",
-        "epochs",
-        "iterations",
-        "loss",
-        "alpha1",
-        "alpha2",
-        "decoder_warm_start",
-        "loss_tol",
-        "grad_clip",
-        "eval_every",
-    }
-    top_keys = {"dataset", "seed_init", "seed_split", "seed_batch", "dtype", "device"}
+    # flag destinations are the dataclass field names, so each flag goes to the config it belongs to
+    model_keys = {f.name for f in dataclasses.fields(ModelConfig)}
+    train_keys = {f.name for f in dataclasses.fields(TrainConfig)}
+    top_keys = {f.name for f in dataclasses.fields(RunConfig)} - {"model", "train", "label"}
     for key, value in vars(args).items():
         if value is None:
             continue

@@ -65,8 +65,9 @@ def run_sweep(
     store.check_writable()
     todo = unique(configs)
     prepare_data(todo, data_dir)
-    summaries = [{"key": c.key(), "label": c.label, "status": "skipped"} for c in todo if store.has(c.key())]
-    pending = [c for c in todo if not store.has(c.key())]
+    finished = {c.key(): store.has(c.key()) for c in todo}
+    summaries = [{"key": c.key(), "label": c.label, "status": "skipped"} for c in todo if finished[c.key()]]
+    pending = [c for c in todo if not finished[c.key()]]
     args = [
         (c.to_dict(), str(results_dir), None if data_dir is None else str(data_dir), experiments, profile)
         for c in pending
