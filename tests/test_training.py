@@ -170,3 +170,9 @@ def test_iteration_capped_training_evaluates_by_iteration() -> None:
     assert res["final"]["iterations"] == 10 and res["final"]["epochs_run"] == 3
     # forward Euler, 4 steps: every iteration's evaluations land in exactly one row
     assert res["history"]["cum_nfe_forward"][-1] == 10 * 4
+
+
+def test_iteration_cap_beyond_the_epochs_still_records_the_last_iteration() -> None:
+    res = train_surrogate(cfg(epochs=2, iterations=100, eval_every=3), toy_data())  # 2 epochs x 4 minibatches
+    assert res["history"]["iteration"] == [1, 3, 6, 8]
+    assert res["final"]["nfe_forward_train"] == 8 * 4  # no training evaluations left out of the totals

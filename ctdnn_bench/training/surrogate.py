@@ -103,15 +103,18 @@ def train_surrogate(cfg: RunConfig, data: Any, progress: Progress | None = None)
 
     try:
         for epoch in range(1, tc.epochs + 1):
-            for idx in torch.randperm(x_tr.shape[0], generator=gen).split(tc.batch_size):
+            batches = torch.randperm(x_tr.shape[0], generator=gen).split(tc.batch_size)
+            for b, idx in enumerate(batches):
                 tracker.timed_step(partial(batch_step, idx.to(device)))
                 iterations += 1
-                if by_iteration and evaluate_now(iterations, iterations == tc.iterations):
+                # the last iteration is the cap, or the last batch of the last epoch if that comes first
+                final_step = iterations == tc.iterations or (epoch == tc.epochs and b == len(batches) - 1)
+                if by_iteration and evaluate_now(iterations, final_step):
                     stopped_early = True
                 if iterations == tc.iterations or stopped_early:
                     break
             last = epoch == tc.epochs or iterations == tc.iterations
-            if not by_iteration and not stopped_early and evaluate_now(epoch, last):
+            if not by_iteration and evaluate_now(epoch, last):
                 stopped_early = True
             if progress:
                 progress(iterations if by_iteration else epoch, tc.iterations if by_iteration else tc.epochs)
