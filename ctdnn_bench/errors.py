@@ -7,7 +7,7 @@ to do instead. The subclasses also inherit from the matching built-in type, so `
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -59,3 +59,10 @@ def lookup(registry: dict[str, T], kind: str, name: str) -> T:
         return registry[name]
     except (KeyError, TypeError):
         raise unknown_name(kind, name, registry) from None
+
+
+def require_choices(*checks: tuple[str, object, Collection[str]]) -> None:
+    """For each ``(kind, value, allowed)``: raise :func:`unknown_name`'s error unless ``value in allowed``."""
+    for kind, value, allowed in checks:
+        if value not in allowed:
+            raise unknown_name(kind, value, allowed)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ctdnn_bench.errors import ConfigError, unknown_name
+from ctdnn_bench.errors import ConfigError, require_choices, unknown_name
 from ctdnn_bench.models import ModelConfig
 from ctdnn_bench.training.config import RunConfig, TrainConfig
 
@@ -213,12 +213,9 @@ def experiment_configs(
     epochs: int | None = None,
 ) -> list[RunConfig]:
     """The run configs of experiment ``name`` under ``profile`` (``seeds``/``epochs`` override the profile's)."""
-    if name not in EXPERIMENTS:
+    if name not in EXPERIMENTS:  # "conditioning" is listed for the CLI, which handles it before this point
         raise unknown_name("experiment", name, [*EXPERIMENTS, "conditioning"])
-    if profile not in PROFILES:
-        raise unknown_name("profile", profile, PROFILES)
-    if protocol not in PROTOCOLS:
-        raise unknown_name("protocol", protocol, PROTOCOLS)
+    require_choices(("profile", profile, PROFILES), ("protocol", protocol, PROTOCOLS))
     prof = PROFILES[profile]
     if epochs is not None:
         if epochs < 1:

@@ -20,7 +20,7 @@ from ctdnn_bench.dynamics import (
     ResNetBlock,
     TanhLayerField,
 )
-from ctdnn_bench.errors import ConfigError, unknown_name
+from ctdnn_bench.errors import ConfigError, require_choices
 from ctdnn_bench.integrators import INTEGRATORS
 from ctdnn_bench.layers import TIME_INITS
 from ctdnn_bench.stats import SolveStats
@@ -71,22 +71,16 @@ class ModelConfig:
     cube_input: bool = False
 
     def __post_init__(self) -> None:
-        for value, registry, kind in (
-            (self.architecture, MODELS, "architecture"),
-            (self.basis, BASES, "basis"),
-            (self.method, INTEGRATORS, "integrator"),
-        ):
-            if value not in registry:
-                raise unknown_name(kind, value, registry)
-        if self.domain is not None and self.domain not in DOMAINS:
-            raise unknown_name("time domain", self.domain, DOMAINS)
-        for value, allowed, kind in (
-            (self.time_grid, TIME_GRIDS, "time grid"),
-            (self.time_init, TIME_INITS, "time_init"),
-            (self.decoder_init, DECODER_INITS, "decoder_init"),
-        ):
-            if value not in allowed:
-                raise unknown_name(kind, value, allowed)
+        require_choices(
+            ("architecture", self.architecture, MODELS),
+            ("basis", self.basis, BASES),
+            ("integrator", self.method, INTEGRATORS),
+            ("time grid", self.time_grid, TIME_GRIDS),
+            ("time_init", self.time_init, TIME_INITS),
+            ("decoder_init", self.decoder_init, DECODER_INITS),
+        )
+        if self.domain is not None:  # None: the basis' own default
+            require_choices(("time domain", self.domain, DOMAINS))
         if not (math.isfinite(self.final_time) and self.final_time > 0):
             raise ConfigError(f"final_time T must be a finite number > 0, got {self.final_time}")
         if self.degree < 0 or self.n_steps < 1 or self.width < 1 or any(h < 1 for h in self.hidden):

@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from ctdnn_bench.errors import ConfigError, unknown_name
+from ctdnn_bench.errors import ConfigError, require_choices
 from ctdnn_bench.models import ModelConfig
 
 OPTIMIZERS = ("adam", "rmsprop")
@@ -66,13 +66,11 @@ class TrainConfig:
     time_axis: str = "absolute"
 
     def __post_init__(self) -> None:
-        for value, allowed, kind in (
-            (self.optimizer, OPTIMIZERS, "optimizer"),
-            (self.loss, LOSSES, "loss"),
-            (self.time_axis, TIME_AXES, "time axis"),
-        ):
-            if value not in allowed:
-                raise unknown_name(kind, value, allowed)
+        require_choices(
+            ("optimizer", self.optimizer, OPTIMIZERS),
+            ("loss", self.loss, LOSSES),
+            ("time axis", self.time_axis, TIME_AXES),
+        )
         if not (self.lr > 0 and math.isfinite(self.lr)):
             raise ConfigError(f"learning rate must be a finite number > 0, got {self.lr}")
         if self.batch_size < 1 or self.epochs < 0 or self.iterations < 0 or self.eval_every < 1:
@@ -113,8 +111,7 @@ class RunConfig:
     label: str = ""
 
     def __post_init__(self) -> None:
-        if self.dtype not in DTYPES:
-            raise unknown_name("dtype", self.dtype, DTYPES)
+        require_choices(("dtype", self.dtype, DTYPES))
         try:
             torch.device(self.device)
         except RuntimeError:
