@@ -4,10 +4,26 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor
-from torch.nn.functional import linear
 
 from ctdnn_bench._checks import check_features
-from ctdnn_bench.dynamics._fixed_grid import AbstractFixedGridBlock
+from ctdnn_bench.dynamics._fixed_grid import AbstractFixedGridBlock, affine
+
+
+def resnet_steps(u: Tensor, weights: Tensor, biases: Tensor, h: float | Tensor) -> Tensor:
+    """Forward Euler steps ``u <- u + h tanh(K_k u + b_k)`` for every ``k``.
+
+    Args:
+        u: ``(..., batch, width)``.
+        weights: ``(..., n_steps, width, width)``; leading dims broadcast with ``u``'s (a stack of models).
+        biases: ``(..., n_steps, width)``.
+        h: the step, a float or a tensor broadcastable to ``u`` (one step per stacked model).
+
+    Returns:
+        ``u`` after the last step, ``(..., batch, width)``.
+    """
+    for k in range(weights.shape[-3]):
+        u = u + h * torch.tanh(affine(u, weights[..., k, :, :], biases[..., k, :]))
+    return u
 
 
 class ResNetBlock(AbstractFixedGridBlock):
@@ -18,10 +34,12 @@ class ResNetBlock(AbstractFixedGridBlock):
     :class:`~ctdnn_bench.dynamics._fixed_grid.AbstractFixedGridBlock`.
     """
 
+    NFE_PER_STEP = 1
+    steps = staticmethod(resnet_steps)
+
     def forward(self, u: Tensor) -> Tensor:
         check_features(u, self.width, "ResNetBlock input")
-        weights, biases = self.step_weights()
-        for w_k, b_k in zip(weights, biases, strict=True):
-            u = u + self.h * torch.tanh(linear(u, w_k, b_k))
+        weights, biases = self.grid_weights()
+        u = resnet_steps(u, weights, biases, self.h)
         self._record_fixed(nfe=self.n_steps, steps=self.n_steps)
         return u

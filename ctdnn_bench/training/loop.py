@@ -29,7 +29,12 @@ HISTORY_KEYS = (
     "train_time",
     "grad_norm",
     "grad_norm_max",
+    "grad_norm_fs",
+    "grad_norm_fs_max",
 )
+#: ``grad_norm*``: norm of the gradient with respect to the trained coefficients (basis-dependent scale);
+#: ``grad_norm_fs*``: with respect to the weights the network uses (encoder, decoder and the step weights
+#: ``K(t_k), b(t_k)``), the same for the same function in any basis; NaN where the block has no fixed grid.
 
 
 class Diverged(Exception):
@@ -43,21 +48,45 @@ def make_optimizer(cfg: TrainConfig, params: list[nn.Parameter]) -> torch.optim.
     return torch.optim.Adam(params, lr=cfg.lr, betas=(0.9, 0.999), eps=1e-8)
 
 
+def function_space_grad_norm(model: nn.Module) -> float:
+    """``sqrt(||g_encoder||^2 + ||g_decoder||^2 + ||g_K(t_k), b(t_k)||^2)`` after a backward pass of a surrogate
+    model with a fixed-grid block (see ``AbstractFixedGridBlock.grid_weights``); NaN for other models."""
+    dynamics = getattr(model, "dynamics", None)
+    grid_sq = getattr(dynamics, "grid_grad_sq", None)
+    if grid_sq is None:
+        return math.nan
+    outer = [p.grad for m in (model.encoder, model.decoder) for p in m.parameters() if p.grad is not None]
+    return math.sqrt(float(grid_sq) + sum(float(g.pow(2).sum()) for g in outer))
+
+
 def optimizer_step(
-    opt: torch.optim.Optimizer, params: list[nn.Parameter], loss_fn: Callable[[], Tensor], clip: float | None
-) -> tuple[float, float]:
-    """One step on ``loss_fn()``; returns (loss, gradient norm before clipping). Raises Diverged on non-finite."""
+    opt: torch.optim.Optimizer,
+    params: list[nn.Parameter],
+    loss_fn: Callable[[], Tensor],
+    clip: float | None,
+    model: nn.Module | None = None,
+) -> tuple[float, float, float]:
+    """One step on ``loss_fn()``. Raises Diverged on a non-finite loss or gradient.
+
+    Returns:
+        The loss, the coefficient gradient norm before clipping, and the function-space gradient norm of ``model``
+        (:func:`function_space_grad_norm`; NaN without a model).
+    """
     opt.zero_grad(set_to_none=True)
+    dynamics = getattr(model, "dynamics", None)
+    if dynamics is not None and hasattr(dynamics, "grid_grad_sq"):
+        dynamics.grid_grad_sq = None
     loss = loss_fn()
     value = float(loss.detach())
     if not math.isfinite(value):
         raise Diverged(f"non-finite training loss ({value})")
     loss.backward()
+    norm_fs = math.nan if model is None else function_space_grad_norm(model)
     norm = float(torch.nn.utils.clip_grad_norm_(params, math.inf if clip is None else clip))
     if not math.isfinite(norm):
         raise Diverged(f"non-finite gradient norm ({norm})")
     opt.step()
-    return value, norm
+    return value, norm, norm_fs
 
 
 class Tracker:
@@ -74,6 +103,7 @@ class Tracker:
         self.cum_forward = self.cum_backward = 0
         self._losses: list[float] = []
         self._norms: list[float] = []
+        self._norms_fs: list[float] = []
         self._elapsed = 0.0
         self.exclude()
 
@@ -81,13 +111,18 @@ class Tracker:
         """Start counting NFE afresh from here (call after evaluation passes, which are not training)."""
         self._f0, self._b0 = self.stats.nfe_forward, self.stats.nfe_backward
 
-    def timed_step(self, step: Callable[[], tuple[float, float]]) -> None:
-        """Run ``step`` (returning loss and gradient norm) and record it."""
+    def timed_step(self, step: Callable[[], tuple[float, float, float]]) -> None:
+        """Run ``step`` (returning loss, coefficient and function-space gradient norms) and record it."""
         start = time.perf_counter()
-        loss, norm = step()
-        self._elapsed += time.perf_counter() - start
+        loss, norm, norm_fs = step()
+        self.record_step(loss, norm, norm_fs, time.perf_counter() - start)
+
+    def record_step(self, loss: float, norm: float, norm_fs: float, elapsed: float) -> None:
+        """Record one training step measured elsewhere (the ensemble trainer apportions a group step's time)."""
+        self._elapsed += elapsed
         self._losses.append(loss)
         self._norms.append(norm)
+        self._norms_fs.append(norm_fs)
 
     def mean_loss(self) -> float:
         """Mean minibatch loss since the previous row."""
@@ -112,11 +147,13 @@ class Tracker:
             "train_time": self._elapsed,
             "grad_norm": sum(self._norms) / max(len(self._norms), 1),
             "grad_norm_max": max(self._norms, default=0.0),
+            "grad_norm_fs": sum(self._norms_fs) / max(len(self._norms_fs), 1),
+            "grad_norm_fs_max": max(self._norms_fs, default=0.0),
         }
         self.exclude()
         for k in self.history:
             self.history[k].append(values[k])
-        self._losses, self._norms, self._elapsed = [], [], 0.0
+        self._losses, self._norms, self._norms_fs, self._elapsed = [], [], [], 0.0
 
     def totals(self) -> dict[str, Any]:
         """Training totals for the ``final`` part of a record."""

@@ -88,10 +88,10 @@ def train_surrogate(cfg: RunConfig, data: Any, progress: Progress | None = None)
             raise Diverged(f"non-finite full training loss ({tr['loss']})")
         return {"train_loss": tr["loss"], "train_rel_err": tr["rel_err"], "val_rel_err": va["rel_err"]}
 
-    def batch_step(idx: Tensor) -> tuple[float, float]:
+    def batch_step(idx: Tensor) -> tuple[float, float, float]:
         xb, yb = x_tr[idx], y_tr[idx]
         return optimizer_step(
-            opt, params, lambda: loss_value(model(xb), yb, tc.loss) + regularization(model, tc), tc.grad_clip
+            opt, params, lambda: loss_value(model(xb), yb, tc.loss) + regularization(model, tc), tc.grad_clip, model
         )
 
     def evaluate_now(at: int, last: bool) -> bool:

@@ -1,0 +1,161 @@
+"""M surrogate models of one shape as stacked tensors with a leading model axis, and Adam over them per model.
+
+The networks of the paper are tiny (width 15), so one training step costs Python and dispatch overhead rather than
+arithmetic. Stacking M runs that share every shape turns M small matrix products into one batched product, while
+each model keeps its own numbers: its own basis matrix on its own step grid (basis family, time domain and T may
+differ), its own regularization weights, learning rate, clipping threshold and Adam state. Nothing couples two
+models: every operation is batched along the model axis, and reductions never cross it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+from ctdnn_bench.dynamics import AbstractFixedGridBlock
+from ctdnn_bench.dynamics._fixed_grid import affine
+from ctdnn_bench.errors import ConfigError
+from ctdnn_bench.models import SurrogateModel
+
+#: Stacked parameters in the order of ``SurrogateModel.parameters()`` (clipping and Adam see the same order).
+PARAMS = ("enc_w", "enc_b", "coef_w", "coef_b", "dec_w", "dec_b")
+THETA = ("enc_w", "enc_b", "coef_w", "coef_b")  # regularized with alpha1; the decoder with alpha2
+
+
+def _members_tensor(values: list[float], like: Tensor, dims: int) -> Tensor:
+    """A per-model number as a tensor ``(M, 1, ..., 1)`` with ``dims`` trailing unit axes."""
+    return torch.tensor(values, dtype=like.dtype, device=like.device).view(-1, *([1] * dims))
+
+
+class StackedSurrogate:
+    """``M`` surrogate models with a fixed-grid block, stacked along a leading model axis.
+
+    Args:
+        models: models of one shape (same architecture, widths, number of steps and of basis functions); their
+            current parameters are copied, so ``build_model`` and the ridge warm start stay the single source of
+            initial values.
+
+    Attributes:
+        params: stacked leaf tensors by name (:data:`PARAMS`): ``enc_w`` ``(M, width, n_in)``, ``enc_b``
+            ``(M, width)``, ``coef_w`` ``(M, n_functions, width, width)``, ``coef_b`` ``(M, n_functions, width)``,
+            ``dec_w`` ``(M, n_out, width)``, ``dec_b`` ``(M, n_out)``.
+        nfe_per_pass: layer evaluations of one forward pass of one model (``NFE_PER_STEP x n_steps``).
+    """
+
+    def __init__(self, models: list[SurrogateModel]) -> None:
+        blocks = [m.dynamics for m in models]
+        if not all(isinstance(b, AbstractFixedGridBlock) for b in blocks):
+            raise ConfigError("only fixed-grid blocks (resnet, hamiltonian, leapfrog) can train stacked")
+        kinds = {type(b) for b in blocks}
+        if len(kinds) != 1:
+            raise ConfigError(f"a stack needs one architecture, got {sorted(k.__name__ for k in kinds)}")
+        block_type = kinds.pop()
+        self.steps = block_type.steps
+        self.nfe_per_pass = block_type.NFE_PER_STEP * blocks[0].n_steps  # type: ignore[union-attr]
+        parts = {
+            "enc_w": [m.encoder.weight for m in models],
+            "enc_b": [m.encoder.bias for m in models],
+            "coef_w": [b.layer.weight_coef for b in blocks],  # type: ignore[union-attr]
+            "coef_b": [b.layer.bias_coef for b in blocks],  # type: ignore[union-attr]
+            "dec_w": [m.decoder.weight for m in models],
+            "dec_b": [m.decoder.bias for m in models],
+        }
+        try:
+            self.params = {k: torch.stack([p.detach() for p in v]).clone().requires_grad_() for k, v in parts.items()}
+            self.basis_values = torch.stack([b.basis_values for b in blocks])  # type: ignore[misc]
+        except RuntimeError as exc:  # stack() refuses different shapes
+            raise ConfigError(f"models of different shapes cannot be stacked: {exc}") from None
+        like = self.params["enc_w"]
+        self.h = _members_tensor([b.h for b in blocks], like, 2)  # type: ignore[misc]
+        self.size = len(models)
+        self._grid: tuple[Tensor, Tensor] | None = None
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Predictions ``(M, batch, n_out)`` for inputs ``(M, batch, n_in)`` (each model its own batch) or
+        ``(batch, n_in)`` (one batch for all)."""
+        p = self.params
+        if x.dim() == 2:
+            x = x.expand(self.size, *x.shape)
+        u = torch.tanh(affine(x, p["enc_w"], p["enc_b"]))
+        w = torch.einsum("msf,mfoi->msoi", self.basis_values, p["coef_w"])  # (M, n_steps, width, width)
+        b = torch.einsum("msf,mfo->mso", self.basis_values, p["coef_b"])  # (M, n_steps, width)
+        if torch.is_grad_enabled():
+            w.retain_grad()
+            b.retain_grad()
+            self._grid = (w, b)
+        return affine(self.steps(u, w, b, self.h), p["dec_w"], p["dec_b"])
+
+    def regularization(self, alpha1: Tensor, alpha2: Tensor) -> Tensor:
+        """``(alpha1 / 2) ||theta_m||^2 + (alpha2 / 2) ||W_m||^2`` per model, ``(M,)``; alphas are ``(M,)``."""
+
+        def sq(names: tuple[str, ...]) -> Tensor:
+            return sum((self.params[k].pow(2).flatten(1).sum(1) for k in names), torch.zeros_like(alpha1))
+
+        return 0.5 * alpha1 * sq(THETA) + 0.5 * alpha2 * sq(("dec_w", "dec_b"))
+
+    def grad_norms(self) -> tuple[Tensor, Tensor]:
+        """After a backward pass: per-model norms ``(M,)`` of the coefficient gradient and of the function-space
+        gradient (encoder, decoder and the step weights ``K(t_k), b(t_k)``; see ``function_space_grad_norm``)."""
+        g = {k: self.params[k].grad for k in PARAMS}
+        per = {k: torch.linalg.vector_norm(v.flatten(1), dim=1) for k, v in g.items() if v is not None}
+        coef = torch.linalg.vector_norm(torch.stack([per[k] for k in PARAMS]), dim=0)
+        assert self._grid is not None and self._grid[0].grad is not None and self._grid[1].grad is not None
+        outer = sum(per[k] ** 2 for k in ("enc_w", "enc_b", "dec_w", "dec_b"))
+        grid = sum(t.grad.pow(2).flatten(1).sum(1) for t in self._grid)  # type: ignore[union-attr]
+        return coef, torch.sqrt(grid + outer)
+
+    def clip_(self, norms: Tensor, clip: Tensor) -> None:
+        """Scale each model's gradient by ``min(1, clip_m / (norm_m + 1e-6))``, as ``clip_grad_norm_`` does."""
+        coef = torch.clamp(clip / (norms + 1e-6), max=1.0)
+        for k in PARAMS:
+            grad = self.params[k].grad
+            assert grad is not None
+            grad.mul_(coef.view(-1, *([1] * (grad.dim() - 1))))
+
+    def load_into(self, models: list[SurrogateModel]) -> None:
+        """Copy each model's slice of the stacked parameters back into ``models`` (for the final evaluation)."""
+        with torch.no_grad():
+            for i, m in enumerate(models):
+                block = m.dynamics
+                targets = (m.encoder.weight, m.encoder.bias, block.layer.weight_coef, block.layer.bias_coef)
+                for t, k in zip((*targets, m.decoder.weight, m.decoder.bias), PARAMS, strict=True):
+                    t.copy_(self.params[k][i])
+
+
+class StackedAdam:
+    """Adam over stacked parameters with a learning rate per model and a mask of models that still train.
+
+    Adam acts elementwise, so on stacked tensors it is exactly per-model Adam; the arithmetic follows
+    ``torch.optim.Adam`` (betas 0.9/0.999, eps 1e-8, bias correction by step count), so a stacked model takes the
+    steps a single run takes. Models outside ``active`` keep their parameters and moments.
+
+    Args:
+        params: the stacked leaf tensors.
+        lr: learning rate per model, ``(M,)``.
+    """
+
+    def __init__(self, params: dict[str, Tensor], lr: Tensor, betas: tuple[float, float] = (0.9, 0.999)) -> None:
+        self.params, self.lr, self.betas, self.eps = params, lr, betas, 1e-8
+        self.m = {k: torch.zeros_like(p) for k, p in params.items()}
+        self.v = {k: torch.zeros_like(p) for k, p in params.items()}
+        self.t = 0
+
+    @torch.no_grad()
+    def step(self, active: Tensor) -> None:
+        """One Adam step for the models where ``active`` (``(M,)`` bool) is true."""
+        self.t += 1
+        beta1, beta2 = self.betas
+        bias1, bias2_sqrt = 1 - beta1**self.t, math.sqrt(1 - beta2**self.t)
+        for k, p in self.params.items():
+            grad = p.grad
+            assert grad is not None
+            shape = (-1, *([1] * (p.dim() - 1)))
+            mask = active.view(shape)
+            m = torch.where(mask, self.m[k].lerp(grad, 1 - beta1), self.m[k])
+            v = torch.where(mask, self.v[k] * beta2 + (1 - beta2) * grad * grad, self.v[k])
+            denom = (v.sqrt() / bias2_sqrt).add_(self.eps)
+            step_size = (self.lr / bias1).view(shape)
+            p.copy_(torch.where(mask, p - step_size * m / denom, p))
+            self.m[k], self.v[k] = m, v
