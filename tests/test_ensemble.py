@@ -42,9 +42,7 @@ def _group(architecture: str, dtype: str) -> list[RunConfig]:
     return [
         RunConfig(
             dataset="synthetic",
-            model=ModelConfig(
-                architecture=architecture, basis=b, degree=3, domain=d, final_time=t, width=6, n_steps=5
-            ),
+            model=ModelConfig(architecture=architecture, basis=b, degree=3, domain=d, final_time=t, width=6, n_steps=5),
             train=tr,
             seed_init=i,
             seed_batch=10 + i,

@@ -11,7 +11,6 @@ from ctdnn_bench.errors import ConfigError
 from ctdnn_bench.layers import TimeDependentLinear
 from ctdnn_bench.stats import StatsMixin
 
-
 #: Where the weights of step k are evaluated: ``linspace`` = ``linspace(t0, t1, n_steps)[k]`` (the authors' code;
 #: spacing ``T / (n_steps - 1)`` while the step is ``T / n_steps``), ``left`` = ``t0 + k h`` (consistent Euler).
 TIME_GRIDS = ("linspace", "left")
@@ -27,7 +26,7 @@ def step_times(t0: float, t1: float, n_steps: int, grid: str) -> np.ndarray:
 
 
 def affine(x: Tensor, w: Tensor, b: Tensor) -> Tensor:
-    """``x W^T + b`` for one model (``w``: ``(out, in)``) or a stack (``w``: ``(M, out, in)``, ``x``: ``(M, n, in)``)."""
+    """``x W^T + b``: one model (``w``: ``(out, in)``), or a stack (``w``: ``(M, out, in)``, ``x``: ``(M, n, in)``)."""
     if w.dim() == 2:
         return nn.functional.linear(x, w, b)
     return torch.baddbmm(b.unsqueeze(-2), x, w.transpose(-1, -2))
@@ -45,6 +44,11 @@ class AbstractFixedGridBlock(StatsMixin, nn.Module):
     """
 
     NFE_PER_STEP: int = 1
+
+    @staticmethod
+    def steps(u: Tensor, weights: Tensor, biases: Tensor, h: float | Tensor) -> Tensor:
+        """The block's map over grid weights ``(..., n_steps, width, width)``; see the subclasses."""
+        raise NotImplementedError
 
     basis_values: Tensor  # (n_steps, n_functions), the basis on the step times
 

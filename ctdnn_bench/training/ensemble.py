@@ -112,7 +112,10 @@ def train_ensemble(cfgs: list[RunConfig], data: Any, progress: Progress | None =
     tc = cfgs[0].train
     dtype, device = getattr(torch, cfgs[0].dtype), torch.device(cfgs[0].device)
     splits = {
-        s: tuple(torch.as_tensor(getattr(data, f"{p}_{s}"), dtype=dtype, device=device) for p in ("x", "y"))
+        s: (
+            torch.as_tensor(getattr(data, f"x_{s}"), dtype=dtype, device=device),
+            torch.as_tensor(getattr(data, f"y_{s}"), dtype=dtype, device=device),
+        )
         for s in ("train", "val", "test")
     }
     x_tr, y_tr = splits["train"]
@@ -170,9 +173,7 @@ def _group_step(
     ok = finite_loss & torch.isfinite(norms)
     adam.step(ok)
     share = (time.perf_counter() - start) / max(int(running.sum()), 1)
-    for m, lv, nv, fv, good in zip(
-        members, loss.tolist(), norms.tolist(), norms_fs.tolist(), ok.tolist(), strict=True
-    ):
+    for m, lv, nv, fv, good in zip(members, loss.tolist(), norms.tolist(), norms_fs.tolist(), ok.tolist(), strict=True):
         if not m.running:
             continue
         m.stats.nfe_forward += stack.nfe_per_pass
@@ -185,7 +186,7 @@ def _group_step(
 
 
 def _evaluate_rows(
-    stack: StackedSurrogate, members: list[_Member], splits: dict[str, tuple[Tensor, ...]], epoch: int
+    stack: StackedSurrogate, members: list[_Member], splits: dict[str, tuple[Tensor, Tensor]], epoch: int
 ) -> None:
     """Append a history row to every running member (as ``train_surrogate``'s evaluation); early stop."""
     kind = members[0].cfg.train.loss
@@ -215,7 +216,7 @@ def _finish_all(
     stack: StackedSurrogate,
     models: list[SurrogateModel],
     members: list[_Member],
-    splits: dict[str, tuple[Tensor, ...]],
+    splits: dict[str, tuple[Tensor, Tensor]],
 ) -> list[dict[str, Any]]:
     """Each member's result: its parameters go back into its own model for the final evaluation."""
     stack.load_into(models)

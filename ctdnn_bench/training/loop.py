@@ -55,7 +55,8 @@ def function_space_grad_norm(model: nn.Module) -> float:
     grid_sq = getattr(dynamics, "grid_grad_sq", None)
     if grid_sq is None:
         return math.nan
-    outer = [p.grad for m in (model.encoder, model.decoder) for p in m.parameters() if p.grad is not None]
+    parts = [getattr(model, name) for name in ("encoder", "decoder")]
+    outer = [p.grad for m in parts for p in m.parameters() if p.grad is not None]
     return math.sqrt(float(grid_sq) + sum(float(g.pow(2).sum()) for g in outer))
 
 

@@ -29,6 +29,20 @@ def _members_tensor(values: list[float], like: Tensor, dims: int) -> Tensor:
     return torch.tensor(values, dtype=like.dtype, device=like.device).view(-1, *([1] * dims))
 
 
+def _fixed_grid_block(model: SurrogateModel) -> AbstractFixedGridBlock:
+    if not isinstance(model.dynamics, AbstractFixedGridBlock):
+        raise ConfigError("only fixed-grid blocks (resnet, hamiltonian, leapfrog) can train stacked")
+    return model.dynamics
+
+
+def _parts(model: SurrogateModel) -> tuple[Tensor, ...]:
+    """A model's parameters in the order of :data:`PARAMS`."""
+    layer = _fixed_grid_block(model).layer
+    assert layer.bias_coef is not None
+    enc, dec = model.encoder, model.decoder
+    return enc.weight, enc.bias, layer.weight_coef, layer.bias_coef, dec.weight, dec.bias
+
+
 class StackedSurrogate:
     """``M`` surrogate models with a fixed-grid block, stacked along a leading model axis.
 
@@ -45,30 +59,23 @@ class StackedSurrogate:
     """
 
     def __init__(self, models: list[SurrogateModel]) -> None:
-        blocks = [m.dynamics for m in models]
-        if not all(isinstance(b, AbstractFixedGridBlock) for b in blocks):
-            raise ConfigError("only fixed-grid blocks (resnet, hamiltonian, leapfrog) can train stacked")
+        blocks = [_fixed_grid_block(m) for m in models]
         kinds = {type(b) for b in blocks}
         if len(kinds) != 1:
             raise ConfigError(f"a stack needs one architecture, got {sorted(k.__name__ for k in kinds)}")
         block_type = kinds.pop()
         self.steps = block_type.steps
-        self.nfe_per_pass = block_type.NFE_PER_STEP * blocks[0].n_steps  # type: ignore[union-attr]
-        parts = {
-            "enc_w": [m.encoder.weight for m in models],
-            "enc_b": [m.encoder.bias for m in models],
-            "coef_w": [b.layer.weight_coef for b in blocks],  # type: ignore[union-attr]
-            "coef_b": [b.layer.bias_coef for b in blocks],  # type: ignore[union-attr]
-            "dec_w": [m.decoder.weight for m in models],
-            "dec_b": [m.decoder.bias for m in models],
-        }
+        self.nfe_per_pass = block_type.NFE_PER_STEP * blocks[0].n_steps
         try:
-            self.params = {k: torch.stack([p.detach() for p in v]).clone().requires_grad_() for k, v in parts.items()}
-            self.basis_values = torch.stack([b.basis_values for b in blocks])  # type: ignore[misc]
+            self.params = {
+                k: torch.stack([p.detach() for p in v]).clone().requires_grad_()
+                for k, v in zip(PARAMS, zip(*(_parts(m) for m in models), strict=True), strict=True)
+            }
+            self.basis_values = torch.stack([b.basis_values for b in blocks])
         except RuntimeError as exc:  # stack() refuses different shapes
             raise ConfigError(f"models of different shapes cannot be stacked: {exc}") from None
         like = self.params["enc_w"]
-        self.h = _members_tensor([b.h for b in blocks], like, 2)  # type: ignore[misc]
+        self.h = _members_tensor([b.h for b in blocks], like, 2)
         self.size = len(models)
         self._grid: tuple[Tensor, Tensor] | None = None
 
@@ -91,7 +98,7 @@ class StackedSurrogate:
         """``(alpha1 / 2) ||theta_m||^2 + (alpha2 / 2) ||W_m||^2`` per model, ``(M,)``; alphas are ``(M,)``."""
 
         def sq(names: tuple[str, ...]) -> Tensor:
-            return sum((self.params[k].pow(2).flatten(1).sum(1) for k in names), torch.zeros_like(alpha1))
+            return torch.stack([self.params[k].pow(2).flatten(1).sum(1) for k in names]).sum(0)
 
         return 0.5 * alpha1 * sq(THETA) + 0.5 * alpha2 * sq(("dec_w", "dec_b"))
 
@@ -102,8 +109,8 @@ class StackedSurrogate:
         per = {k: torch.linalg.vector_norm(v.flatten(1), dim=1) for k, v in g.items() if v is not None}
         coef = torch.linalg.vector_norm(torch.stack([per[k] for k in PARAMS]), dim=0)
         assert self._grid is not None and self._grid[0].grad is not None and self._grid[1].grad is not None
-        outer = sum(per[k] ** 2 for k in ("enc_w", "enc_b", "dec_w", "dec_b"))
-        grid = sum(t.grad.pow(2).flatten(1).sum(1) for t in self._grid)  # type: ignore[union-attr]
+        outer = torch.stack([per[k] ** 2 for k in ("enc_w", "enc_b", "dec_w", "dec_b")]).sum(0)
+        grid = torch.stack([t.grad.pow(2).flatten(1).sum(1) for t in self._grid if t.grad is not None]).sum(0)
         return coef, torch.sqrt(grid + outer)
 
     def clip_(self, norms: Tensor, clip: Tensor) -> None:
@@ -118,9 +125,7 @@ class StackedSurrogate:
         """Copy each model's slice of the stacked parameters back into ``models`` (for the final evaluation)."""
         with torch.no_grad():
             for i, m in enumerate(models):
-                block = m.dynamics
-                targets = (m.encoder.weight, m.encoder.bias, block.layer.weight_coef, block.layer.bias_coef)
-                for t, k in zip((*targets, m.decoder.weight, m.decoder.bias), PARAMS, strict=True):
+                for t, k in zip(_parts(m), PARAMS, strict=True):
                     t.copy_(self.params[k][i])
 
 
