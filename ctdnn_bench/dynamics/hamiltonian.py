@@ -25,8 +25,7 @@ def hamiltonian_steps(
         The final ``(y, z)``.
     """
     z = torch.zeros_like(y) if z is None else z
-    for k in range(weights.shape[-3]):
-        w_k, b_k = weights[..., k, :, :], biases[..., k, :]
+    for w_k, b_k in zip(weights.unbind(-3), biases.unbind(-2), strict=True):  # unbind: see resnet_steps
         z = z - h * torch.tanh(affine(y, w_k.transpose(-1, -2), b_k))
         y = y + h * torch.tanh(affine(z, w_k, b_k))
     return y, z

@@ -21,8 +21,9 @@ def resnet_steps(u: Tensor, weights: Tensor, biases: Tensor, h: float | Tensor) 
     Returns:
         ``u`` after the last step, ``(..., batch, width)``.
     """
-    for k in range(weights.shape[-3]):
-        u = u + h * torch.tanh(affine(u, weights[..., k, :, :], biases[..., k, :]))
+    # unbind, not indexing: the backward of unbind is one stack, that of each index a full-size zero tensor
+    for w_k, b_k in zip(weights.unbind(-3), biases.unbind(-2), strict=True):
+        u = u + h * torch.tanh(affine(u, w_k, b_k))
     return u
 
 

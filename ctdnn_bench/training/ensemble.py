@@ -36,9 +36,9 @@ EVAL_CHUNK_NUMBERS = 4_000_000
 def group_signature(cfg: RunConfig) -> str | None:
     """What runs must share to train stacked (JSON text), or None if ``cfg`` trains alone.
 
-    Shared: data set and split, dtype, device, architecture, width, steps, number of basis functions, batch size,
-    epochs, evaluation schedule, optimizer, loss and warm start. Free per member: seeds, basis family and time
-    domain, T, time grid, initialization, regularization weights, learning rate, clipping and ``loss_tol``.
+    Shared: data set and split, dtype, device, architecture, width, steps, batch size, epochs, evaluation schedule,
+    optimizer, loss and warm start. Free per member: seeds, basis family, degree and time domain, T, time grid,
+    initialization, regularization weights, learning rate, clipping and ``loss_tol``.
     """
     m, t = cfg.model, cfg.train
     if cfg.dataset == "spiral" or not hasattr(MODELS[m.architecture], "steps"):
@@ -53,7 +53,6 @@ def group_signature(cfg: RunConfig) -> str | None:
         "architecture": m.architecture,
         "width": m.width,
         "n_steps": m.n_steps,
-        "n_functions": m.degree + 1,
         "batch_size": t.batch_size,
         "epochs": t.epochs,
         "eval_every": t.eval_every,

@@ -35,6 +35,18 @@ def _fixed_grid_block(model: SurrogateModel) -> AbstractFixedGridBlock:
     return model.dynamics
 
 
+def _pad(t: Tensor, name: str, n: int) -> Tensor:
+    """Coefficients (and basis matrix columns, transposed) padded with zeros to ``n`` basis functions.
+
+    A zero column of the basis matrix gives its coefficient a zero data gradient, and a zero coefficient a zero
+    Tikhonov gradient, so Adam never moves it (its step is 0 / (0 + eps)): models with fewer basis functions train
+    in a stack with more, computing the same numbers.
+    """
+    if name in ("enc_w", "enc_b", "dec_w", "dec_b") or t.shape[0] == n:
+        return t
+    return torch.cat([t, t.new_zeros(n - t.shape[0], *t.shape[1:])])
+
+
 def _parts(model: SurrogateModel) -> tuple[Tensor, ...]:
     """A model's parameters in the order of :data:`PARAMS`."""
     layer = _fixed_grid_block(model).layer
@@ -47,13 +59,14 @@ class StackedSurrogate:
     """``M`` surrogate models with a fixed-grid block, stacked along a leading model axis.
 
     Args:
-        models: models of one shape (same architecture, widths, number of steps and of basis functions); their
+        models: models of one shape (same architecture, widths and number of steps; models with fewer basis
+            functions are padded with zero coefficients, see :func:`_pad`); their
             current parameters are copied, so ``build_model`` and the ridge warm start stay the single source of
             initial values.
 
     Attributes:
         params: stacked leaf tensors by name (:data:`PARAMS`): ``enc_w`` ``(M, width, n_in)``, ``enc_b``
-            ``(M, width)``, ``coef_w`` ``(M, n_functions, width, width)``, ``coef_b`` ``(M, n_functions, width)``,
+            ``(M, width)``, ``coef_w`` ``(M, n, width, width)``, ``coef_b`` ``(M, n, width)`` (``n``: the most basis functions),
             ``dec_w`` ``(M, n_out, width)``, ``dec_b`` ``(M, n_out)``.
         nfe_per_pass: layer evaluations of one forward pass of one model (``NFE_PER_STEP x n_steps``).
     """
@@ -66,12 +79,13 @@ class StackedSurrogate:
         block_type = kinds.pop()
         self.steps = block_type.steps
         self.nfe_per_pass = block_type.NFE_PER_STEP * blocks[0].n_steps
+        self.n_functions = [b.basis_values.shape[1] for b in blocks]
         try:
             self.params = {
-                k: torch.stack([p.detach() for p in v]).clone().requires_grad_()
+                k: torch.stack([_pad(p.detach(), k, max(self.n_functions)) for p in v]).clone().requires_grad_()
                 for k, v in zip(PARAMS, zip(*(_parts(m) for m in models), strict=True), strict=True)
             }
-            self.basis_values = torch.stack([b.basis_values for b in blocks])
+            self.basis_values = torch.stack([_pad(b.basis_values.T, "", max(self.n_functions)).T for b in blocks])
         except RuntimeError as exc:  # stack() refuses different shapes
             raise ConfigError(f"models of different shapes cannot be stacked: {exc}") from None
         like = self.params["enc_w"]
@@ -126,7 +140,7 @@ class StackedSurrogate:
         with torch.no_grad():
             for i, m in enumerate(models):
                 for t, k in zip(_parts(m), PARAMS, strict=True):
-                    t.copy_(self.params[k][i])
+                    t.copy_(self.params[k][i][: self.n_functions[i]] if k.startswith("coef") else self.params[k][i])
 
 
 class StackedAdam:
