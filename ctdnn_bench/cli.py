@@ -262,7 +262,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                 bar.update(done - bar.n)
 
             summary = execute(
-                cfg.to_dict(),
+                cfg,
                 args.results_dir,
                 args.data_dir,
                 ("train",),

@@ -145,3 +145,41 @@ def test_function_space_gradient_norm_does_not_depend_on_the_basis() -> None:
         norms[name] = (coef, function_space_grad_norm(m))
     assert norms["monomial"][1] == pytest.approx(norms["legendre"][1], rel=1e-9)
     assert norms["monomial"][0] > 10 * norms["legendre"][0]
+
+
+def test_make_groups_partitions_bounds_and_spreads() -> None:
+    from ctdnn_bench.grouping import make_groups
+
+    cfgs = [c for arch in ("resnet", "hamiltonian") for c in _group(arch, "float64")]
+    node = replace(cfgs[0], model=replace(cfgs[0].model, architecture="node"))
+    tasks = make_groups([*cfgs, node], group_size=3, workers=1)
+    assert sorted(c.key() for t in tasks for c in t) == sorted(c.key() for c in [*cfgs, node])
+    assert all(len(t) <= 3 for t in tasks)
+    assert all(len({group_signature(c) for c in t}) == 1 for t in tasks)
+    assert [node] in tasks  # a neural ODE trains alone
+    assert all(len(t) == 1 for t in make_groups(cfgs, group_size=1))
+    assert len(make_groups(cfgs[:4], group_size=128, workers=2)) == 2  # one bucket, halved for two workers
+
+
+def test_sweep_stacked_equals_sweep_single(tmp_path: Any, data: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through the runner and the store: records of a stacked sweep equal those of --group-size 1."""
+    import ctdnn_bench.training.run as run_module
+    from ctdnn_bench.runner import run_sweep
+    from ctdnn_bench.store import ResultsStore
+
+    monkeypatch.setattr(run_module, "load_data", lambda *a: data)
+    monkeypatch.setattr("ctdnn_bench.runner.load_data", lambda *a: data)
+    cfgs = _group("resnet", "float64")
+    finals = {}
+    for size in (1, 128):
+        root = tmp_path / str(size)
+        run_sweep(cfgs, root, workers=1, group_size=size, progress=False)
+        finals[size] = {r["key"]: r for r in ResultsStore(root).records()}
+    assert finals[1].keys() == finals[128].keys() == {c.key() for c in cfgs}
+    for key, single in finals[1].items():
+        stacked = finals[128][key]
+        assert stacked["status"] == single["status"]
+        assert stacked["group"]["size"] == len(cfgs) and "group" not in single
+        for k, v in single["final"].items():
+            if k != "train_time":
+                assert _rel(float(v), float(stacked["final"][k])) <= 1e-10, k

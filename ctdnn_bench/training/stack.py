@@ -66,8 +66,8 @@ class StackedSurrogate:
 
     Attributes:
         params: stacked leaf tensors by name (:data:`PARAMS`): ``enc_w`` ``(M, width, n_in)``, ``enc_b``
-            ``(M, width)``, ``coef_w`` ``(M, n, width, width)``, ``coef_b`` ``(M, n, width)`` (``n``: the most basis functions),
-            ``dec_w`` ``(M, n_out, width)``, ``dec_b`` ``(M, n_out)``.
+            ``(M, width)``, ``coef_w`` ``(M, n, width, width)``, ``coef_b`` ``(M, n, width)`` (``n``: the most
+            basis functions of a member), ``dec_w`` ``(M, n_out, width)``, ``dec_b`` ``(M, n_out)``.
         nfe_per_pass: layer evaluations of one forward pass of one model (``NFE_PER_STEP x n_steps``).
     """
 
