@@ -16,6 +16,9 @@ from typing import Any
 
 from ctdnn_bench.errors import ConfigError, CTDNNError
 
+#: The profiles of :data:`ctdnn_bench.experiments.PROFILES` (named here so that ``--help`` needs no torch import).
+PROFILE_NAMES = ("quick", "standard", "paper")
+
 DESCRIPTION = """\
 Benchmark continuous-time neural networks with time-dependent weights theta(t) = sum_k p_k(t) theta_k:
 ResNets (forward Euler), Hamiltonian networks (Verlet) and neural ODEs (torchdiffeq) with monomial, Legendre and
@@ -25,7 +28,8 @@ Sargsyan, arXiv 2507.22045). Results go to --results-dir (one JSON record per ru
 
 EPILOG = """\
 examples:
-  ctdnn-bench reproduce                         # all experiments, quick profile, then the report
+  ctdnn-bench reproduce                         # all experiments, standard profile, then the report
+  ctdnn-bench reproduce --profile paper --plan  # projected wall time of the paper settings; runs nothing
   ctdnn-bench run table2 --profile paper --seeds 20 0 1 --scheduler tcp://head:8786
   ctdnn-bench train --dataset elm --architecture resnet --basis legendre --degree 3 -T 5 --epochs 50
   ctdnn-bench conditioning --degrees 3 4 5 6
@@ -46,9 +50,10 @@ def _sweep_args(p: argparse.ArgumentParser) -> None:
     _common(p)
     p.add_argument(
         "--profile",
-        default="quick",
-        choices=["quick", "paper"],
-        help="quick: minutes on a laptop CPU; paper: the paper's settings (default: %(default)s)",
+        default="standard",
+        choices=list(PROFILE_NAMES),
+        help="quick: a ~3-minute smoke run; standard: >= 5 seeds, a report with evidence in ~15 minutes on 2 "
+        "cores; paper: the paper's settings (default: %(default)s)",
     )
     p.add_argument("--seeds", type=int, nargs="+", default=None, help="initialization seeds (default: profile's)")
     p.add_argument(
@@ -65,6 +70,19 @@ def _sweep_args(p: argparse.ArgumentParser) -> None:
         help="address of a running Dask scheduler (tcp://host:8786): run there instead of locally",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--group-size",
+        type=int,
+        default=128,
+        help="most discretize-then-optimize runs trained together as one stacked model; 1 trains each run alone "
+        "(same results, several times slower) (default: %(default)s)",
+    )
+    p.add_argument(
+        "--plan",
+        action="store_true",
+        help="print runs, groups and the projected wall time per experiment (from a short calibration on this "
+        "machine), and run nothing",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -312,10 +330,22 @@ def _run_experiments(names: list[str], args: argparse.Namespace) -> int:
     from ctdnn_bench.experiments import experiment_configs
     from ctdnn_bench.runner import run_sweep
 
+    if args.group_size < 1:
+        raise ConfigError(f"--group-size must be >= 1, got {args.group_size}")
     configs = {
         n: experiment_configs(n, args.profile, tuple(args.seeds) if args.seeds else None, args.protocol, args.epochs)
         for n in names
     }
+    if args.plan:
+        from ctdnn_bench.plan import format_plan, plan_sweep
+
+        workers = args.workers or os.cpu_count() or 1
+        rows = plan_sweep(
+            configs, args.results_dir, data_dir=args.data_dir, workers=workers, group_size=args.group_size
+        )
+        print(f"plan for profile {args.profile!r} ({args.results_dir}):")
+        print(format_plan(rows, workers))
+        return 0
     start = time.perf_counter()
     errors, keys = [], set()
     for name, cfgs in configs.items():
@@ -328,6 +358,7 @@ def _run_experiments(names: list[str], args: argparse.Namespace) -> int:
             experiments=(name,),
             profile=args.profile,
             progress=not args.no_progress,
+            group_size=args.group_size,
         )
         keys |= {c.key() for c in cfgs}
         n = Counter(s["status"] for s in summaries)
@@ -344,6 +375,9 @@ def _run_experiments(names: list[str], args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    if args.experiment == "conditioning" and args.plan:
+        print("conditioning: no training; it takes seconds")
+        return 0
     if args.experiment == "conditioning":
         ns = argparse.Namespace(
             degrees=[3, 4, 5, 6],
@@ -358,6 +392,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_reproduce(args: argparse.Namespace) -> int:
     from ctdnn_bench.experiments import EXPERIMENTS
 
+    if args.plan:
+        return _run_experiments(list(EXPERIMENTS), args)
     code = cmd_run(argparse.Namespace(**{**vars(args), "experiment": "conditioning"}))
     code = max(code, _run_experiments(list(EXPERIMENTS), args))
     if not args.no_report:

@@ -30,7 +30,7 @@ from ctdnn_bench.training.surrogate import evaluate, ridge_warm_start
 #: Optimizers the stacked trainer implements (others train one run at a time).
 STACKABLE_OPTIMIZERS = ("adam",)
 #: Rows per evaluation chunk are chosen so that one chunk of predictions holds about this many numbers.
-EVAL_CHUNK_NUMBERS = 4_000_000
+EVAL_CHUNK_NUMBERS = 250_000
 
 
 def group_signature(cfg: RunConfig) -> str | None:
