@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from ctdnn_bench.report.evidence import run_measures
 from ctdnn_bench.store import ResultsStore, tidy_row
 
 #: Labels that play the role of "the monomial basis" and "the Legendre basis" in the claims; see claims.py.
@@ -34,7 +35,9 @@ class Runs:
         table: one row per run: :func:`ctdnn_bench.store.tidy_row` plus ``task`` (:func:`task_signature`),
             ``experiment`` (first tag), ``failed``
             (diverged or stalled), ``grad_norm_peak`` (largest gradient norm seen), ``nfe_train`` (forward +
-            backward training NFE) and ``history_len``.
+            backward training NFE), ``history_len`` and the per-run measures of
+            :func:`ctdnn_bench.report.evidence.run_measures` (budget fraction, flattened, finished, spikes,
+            function-space gradient peak, linear baseline, ...).
         notes: what could not be read.
     """
 
@@ -77,6 +80,7 @@ def _extra_columns(record: dict[str, Any]) -> dict[str, Any]:
         "grad_norm_peak": _peak(hist.get("grad_norm_max")),
         "nfe_train": (nfe_f or 0) + (nfe_b or 0) if nfe_f is not None else math.nan,
         "history_len": len(hist.get("train_loss") or []),
+        **run_measures(record),
     }
 
 
