@@ -163,10 +163,11 @@ def _failed(g: pd.DataFrame) -> pd.Series:
 
 
 def _pivot(g: pd.DataFrame, labels: Sequence[str], seeds: Sequence[int], column: str) -> pd.DataFrame:
-    """seed x label table of ``column`` (first record per seed and label)."""
+    """seed x label table of ``column`` (the first record per seed and label; NaN where there is none)."""
     sel = g[g["label"].isin(labels) & g["seed_init"].isin(seeds)]
-    wide = sel.drop_duplicates(["label", "seed_init"]).pivot(index="seed_init", columns="label", values=column)
-    return wide.reindex(index=list(seeds), columns=list(labels))
+    keys = zip(sel["label"], sel["seed_init"].astype(int), strict=True)
+    found = dict(reversed(list(zip(keys, sel[column], strict=True))))  # the first record wins
+    return pd.DataFrame({lab: [found.get((lab, int(s)), math.nan) for s in seeds] for lab in labels}, index=seeds)
 
 
 def failure_imputed(g: pd.DataFrame, column: str = "test_rel_err") -> pd.Series:
