@@ -100,7 +100,8 @@ def mean_ci(
     if n < MIN_CI_N:
         return Effect(n, mean, math.nan, math.nan, f"fewer than {MIN_CI_N} values, no interval", sd)
     if np.ptp(x) == 0:
-        return Effect(n, mean, mean, mean, "all values equal", 0.0)
+        v = float(x[0])  # exactly (the mean of equal floats can be off in the last bit)
+        return Effect(n, v, v, v, "all values equal", 0.0)
     for method in ("BCa", "percentile"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # BCa warns (and returns NaN) on nearly degenerate resamples
