@@ -10,7 +10,6 @@ from scipy import stats
 
 from ctdnn_bench.report import paired as st
 
-
 # --------------------------------------------------------------------------------------------- Clopper-Pearson
 
 

@@ -79,6 +79,11 @@ class Effect:
         return f"{f(e.mean)} ({spread}n={self.n}, too few for a CI)" if self.n else "n/a (n=0)"
 
 
+def _no_spread(x: np.ndarray) -> bool:
+    """All values equal up to round-off (the t statistic and the bootstrap are then meaningless)."""
+    return bool(np.ptp(x) <= 1e-12 * max(1.0, float(np.abs(x).max())))
+
+
 def mean_ci(
     values: Sequence[float] | np.ndarray,
     *,
@@ -99,7 +104,7 @@ def mean_ci(
     sd = float(x.std(ddof=1)) if n > 1 else math.nan
     if n < MIN_CI_N:
         return Effect(n, mean, math.nan, math.nan, f"fewer than {MIN_CI_N} values, no interval", sd)
-    if np.ptp(x) == 0:
+    if _no_spread(x):
         v = float(x[0])  # exactly (the mean of equal floats can be off in the last bit)
         return Effect(n, v, v, v, "all values equal", 0.0)
     for method in ("BCa", "percentile"):
@@ -139,7 +144,7 @@ def p_greater(values: Sequence[float] | np.ndarray, threshold: float) -> float:
     x = x[np.isfinite(x)]
     if len(x) < 2:
         return 1.0
-    if np.ptp(x) == 0:
+    if _no_spread(x):
         return 0.0 if x[0] > threshold else 1.0
     return float(stats.ttest_1samp(x, threshold, alternative="greater").pvalue)
 
