@@ -172,3 +172,21 @@ def test_gate_counts_only_seeds_every_variant_has() -> None:
     t = t[~((t["label"] == "monomial d=3") & (t["seed_init"] == 0))]
     g = ev.gate(t, LABELS)
     assert g.seeds == [1, 2, 3, 4] and ev.SEEDS in g.failed
+
+
+def test_reference_stalls_need_a_finished_run_stuck_against_the_best_variant_or_the_linear_baseline() -> None:
+    rows = []
+    for lab, err, fin, status in (
+        ("legendre d=3", 0.10, True, "ok"),
+        ("monomial d=3", 0.35, True, "ok"),  # 3.5x the best: stalled
+        ("none", 0.35, False, "ok"),  # as bad, but still improving: not (yet) a stall
+        ("legendre d=6", math.nan, True, "diverged"),  # a failure, not a stall
+    ):
+        rows.append(
+            {"task": "t", "seed_init": 0, "label": lab, "train_rel_err": err, "finished": fin, "status": status}
+        )
+    t = pd.DataFrame(rows)
+    assert ev.reference_stalls(t).tolist() == [False, True, False, False]
+    t["linear_train_rel_err"] = 0.09  # nobody beats the linear map: every finished run stalled
+    assert ev.reference_stalls(t).tolist() == [True, True, False, False]
+    assert ev.reference_failure(t, 2.0).tolist() == [True, True, True, True]

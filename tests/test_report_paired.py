@@ -94,7 +94,7 @@ def test_mean_ci_degenerate_and_small_samples() -> None:
     assert (e.low, e.mean, e.high) == (0.7, 0.7, 0.7) and e.method == "all values equal"
     small = st.mean_ci([1.0, 2.0])
     assert math.isnan(small.low) and small.std == pytest.approx(math.sqrt(0.5))
-    assert "too few for a CI" in small.text()
+    assert small.text() == "1.5 (range 1 to 2, n=2, too few for a CI)"
     assert st.mean_ci([]).n == 0
     assert st.mean_ci([1.0, np.nan, 2.0, 3.0, 4.0, 5.0]).n == 5  # NaN dropped
 

@@ -36,6 +36,7 @@ MIN_SEEDS = 5  # paired seeds a comparison needs
 PAPER_BUDGET = {"epochs": 10_000, "iterations": 2_000}  # DTO epochs (paper Sec. 7), neural-ODE iterations
 FLAT_TAIL, FLAT_REL, FLAT_MIN_EVALS = 0.2, 0.01, 5
 SPIKE_FACTOR = 10.0
+STALL_FACTOR = 2.0  # a finished run stalled if its training error is > 2x the best variant's on the task and seed
 TOY_DATASETS = ("spiral",)
 DCR_ZENODO = "10.5281/zenodo.21537966"
 
@@ -143,6 +144,31 @@ def nfe_to_target(curve_val: Sequence[float], curve_nfe: Sequence[float], target
         return float(n[hit[0]]), True
     finite = n[np.isfinite(n)]
     return (float(finite[-1]) if len(finite) else math.nan), False
+
+
+def reference_failure(g: pd.DataFrame, factor: float) -> pd.Series:
+    """Per run of one task: did it fail against an absolute reference? Diverged or solver budget hit, or a final
+    training error >= the task's linear least-squares baseline (when recorded) or > ``factor`` x the best final
+    training error of any variant on the same task and seed (never relative to the run's own first epoch: with the
+    ridge warm start a run that converged early would look stuck)."""
+    failed = g["status"] != "ok"
+    err = pd.to_numeric(g["train_rel_err"], errors="coerce").where(~failed) if "train_rel_err" in g else None
+    if err is None:
+        return failed
+    best = err.groupby(g["seed_init"]).transform("min")
+    linear = pd.to_numeric(g["linear_train_rel_err"], errors="coerce") if "linear_train_rel_err" in g else None
+    worse_linear = (err >= linear) & linear.notna() if linear is not None else False
+    return failed | pd.Series(worse_linear, index=g.index).fillna(False).astype(bool) | (err > factor * best)
+
+
+def reference_stalls(table: pd.DataFrame) -> pd.Series:
+    """``stalled_ref`` for every run: finished, did not diverge, and failed against the reference of
+    :func:`reference_failure` (factor :data:`STALL_FACTOR`); an unfinished run has not stalled yet."""
+    if table.empty or not {"task", "seed_init", "status", "train_rel_err"} <= set(table.columns):
+        return pd.Series(False, index=table.index)
+    ref = pd.concat([reference_failure(g, STALL_FACTOR) for _t, g in table.groupby("task")]).reindex(table.index)
+    finished = _truthy(table["finished"]) if "finished" in table else pd.Series(True, index=table.index)
+    return ref.fillna(False).astype(bool) & (table["status"] == "ok") & finished
 
 
 # ------------------------------------------------------------------------------------------------------ gate

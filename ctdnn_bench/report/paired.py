@@ -47,6 +47,7 @@ class Effect:
         low, high: the :data:`CONFIDENCE` interval of the mean (NaN when ``n < MIN_CI_N``).
         method: how the interval was obtained.
         std: the sample standard deviation (NaN when ``n < 2``).
+        vmin, vmax: the smallest and largest value.
     """
 
     n: int
@@ -55,16 +56,19 @@ class Effect:
     high: float
     method: str
     std: float = math.nan
+    vmin: float = math.nan
+    vmax: float = math.nan
 
     def exp(self) -> Effect:
         """The same effect on the ratio scale (for log ratios; ``std`` becomes the geometric standard deviation)."""
+        e = math.exp
         return Effect(
-            self.n, math.exp(self.mean), math.exp(self.low), math.exp(self.high), self.method, math.exp(self.std)
+            self.n, e(self.mean), e(self.low), e(self.high), self.method, e(self.std), e(self.vmin), e(self.vmax)
         )
 
     def text(self, *, ratio: bool = False, digits: int = 3) -> str:
         """``"2.91x [2.5x, 3.4x] (n=5)"`` for ratios (``self`` on the log scale), ``"-0.012 [...] (n=5)"``
-        otherwise; without a CI ``"2.91x (geometric sd 1.2, n=2, too few for a CI)"``."""
+        otherwise; without a CI ``"2.91x (range 2.8x-3x, n=2, too few for a CI)"``."""
         e = self.exp() if ratio else self
         unit = "x" if ratio else ""
 
@@ -73,9 +77,7 @@ class Effect:
 
         if not math.isnan(e.low):
             return f"{f(e.mean)} [{f(e.low)}, {f(e.high)}] (n={self.n})"
-        spread = ""
-        if not math.isnan(self.std):
-            spread = f"geometric sd {e.std:.{digits}g}, " if ratio else f"sd {e.std:.{digits}g}, "
+        spread = f"range {f(e.vmin)} to {f(e.vmax)}, " if self.n > 1 else ""
         return f"{f(e.mean)} ({spread}n={self.n}, too few for a CI)" if self.n else "n/a (n=0)"
 
 
@@ -102,11 +104,12 @@ def mean_ci(
         return Effect(0, math.nan, math.nan, math.nan, "no values")
     mean = float(x.mean())
     sd = float(x.std(ddof=1)) if n > 1 else math.nan
+    lo_v, hi_v = float(x.min()), float(x.max())
     if n < MIN_CI_N:
-        return Effect(n, mean, math.nan, math.nan, f"fewer than {MIN_CI_N} values, no interval", sd)
+        return Effect(n, mean, math.nan, math.nan, f"fewer than {MIN_CI_N} values, no interval", sd, lo_v, hi_v)
     if _no_spread(x):
         v = float(x[0])  # exactly (the mean of equal floats can be off in the last bit)
-        return Effect(n, v, v, v, "all values equal", 0.0)
+        return Effect(n, v, v, v, "all values equal", 0.0, v, v)
     for method in ("BCa", "percentile"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # BCa warns (and returns NaN) on nearly degenerate resamples
@@ -122,8 +125,8 @@ def mean_ci(
             )
         lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
         if math.isfinite(lo) and math.isfinite(hi):
-            return Effect(n, mean, lo, hi, f"{method} bootstrap, {n_resamples} resamples", sd)
-    return Effect(n, mean, math.nan, math.nan, "bootstrap failed", sd)
+            return Effect(n, mean, lo, hi, f"{method} bootstrap, {n_resamples} resamples", sd, lo_v, hi_v)
+    return Effect(n, mean, math.nan, math.nan, "bootstrap failed", sd, lo_v, hi_v)
 
 
 def log_ratios(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> np.ndarray:

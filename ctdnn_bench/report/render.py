@@ -678,7 +678,8 @@ def run_counts(table: pd.DataFrame) -> tb.HtmlTable | None:
             else f"{', '.join(str(int(e)) for e in _values(g, 'epochs'))} epochs"
         )
         n_div = int((g["status"] != "ok").sum())
-        n_stall = int(g.loc[g["status"] == "ok", "stalled"].fillna(False).astype(bool).sum())
+        stall = "stalled_ref" if "stalled_ref" in g else "stalled"  # against a reference, not the run's epoch 1
+        n_stall = int(g.loc[g["status"] == "ok", stall].fillna(False).astype(bool).sum())
         out.rows.append(
             [
                 tb.Cell(str(exp)),

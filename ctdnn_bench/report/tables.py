@@ -101,7 +101,8 @@ def stat_cell(runs: pd.DataFrame, column: str, digits: int = 3, *, finished_only
     values = ok[column].dropna() if column in ok.columns else pd.Series(dtype=float)
     n, n_div = len(runs), int((runs["status"] != "ok").sum())
     finished = runs[runs["status"] == "ok"]
-    n_stall = int(finished["stalled"].fillna(False).astype(bool).sum()) if "stalled" in runs else 0
+    stall = "stalled_ref" if "stalled_ref" in runs else "stalled"  # against a reference, not the run's epoch 1
+    n_stall = int(finished[stall].fillna(False).astype(bool).sum()) if stall in runs else 0
     text = ("diverged" if n_div else "n/a") if values.empty else mean_ci_text(values, digits)
     flags = [f"n={len(values)}"] if len(values) else []
     if n_div:
