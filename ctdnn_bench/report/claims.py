@@ -475,7 +475,14 @@ def _c2_arch(tasks: Sequence[pd.DataFrame], gates: Sequence[Gate]) -> dict[str, 
 
 
 def claim_c2(table: pd.DataFrame, conditioning: pd.DataFrame | None = None) -> Result:
-    """C2: Legendre trains more stably than monomial (no stalls, no gradient blow-up), per architecture."""
+    """C2: Legendre trains more stably than monomial (no stalls, no gradient blow-up), per architecture (and per
+    optimizer where several exist)."""
+    res = _c2(table)
+    _by_optimizer(table, _c2, res)
+    return res
+
+
+def _c2(table: pd.DataFrame) -> Result:
     res = Result(
         INCONCLUSIVE,
         "",
@@ -973,7 +980,14 @@ def _c6_task(g: pd.DataFrame, seeds: Sequence[int]) -> dict[str, Any]:
 
 
 def claim_c6(table: pd.DataFrame, conditioning: pd.DataFrame | None = None) -> Result:
-    """C6: a low-dimensional polynomial subspace regularizes: fewer degrees of freedom for similar error."""
+    """C6: a low-dimensional polynomial subspace regularizes: fewer degrees of freedom for similar error (and per
+    optimizer where several exist)."""
+    res = _c6(table)
+    _by_optimizer(table, _c6, res)
+    return res
+
+
+def _c6(table: pd.DataFrame) -> Result:
     res = Result(
         INCONCLUSIVE,
         "",
