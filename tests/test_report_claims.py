@@ -554,3 +554,51 @@ def test_quick_profile_fixture_is_inconclusive_for_every_empirical_claim() -> No
         assert res.test and res.threshold and "of the paper's" in res.budget and res.data.startswith("real:"), cid
     assert "DCR hamiltonian T=1 (generated stand-in data)" in out["C6"].result.data  # type: ignore[union-attr]
     assert out["C5"].verdict == SUPPORTED
+
+
+def test_c1_from_records_on_disk_with_the_new_measures(tmp_path: Path) -> None:
+    """Records -> load_runs -> rule: five seeds of a finished ELM neural ODE, monomial at 3x Legendre's NFE, with the
+    fields that newer records carry (function-space gradient norms, linear baseline, seminorm probes)."""
+    import json
+
+    from ctdnn_bench.report.inputs import load_runs
+
+    template = json.loads((FIXTURE / "runs" / "ae1f10baeda4419c.json").read_text())
+    (tmp_path / "runs").mkdir()
+    for s, jitter in enumerate((1.0, 1.03, 0.98, 1.05, 0.97)):
+        for basis, domain, factor in (("monomial", "unit", 3.0), ("legendre", None, 1.0)):
+            rec = json.loads(json.dumps(template))
+            rec["key"] = f"{basis}{s}".ljust(16, "0")
+            rec["label"] = f"{basis} d=3"
+            rec["profile"] = "standard"
+            cfg = rec["config"]
+            cfg.update(seed_init=s, seed_batch=s, label=rec["label"])
+            cfg["model"].update(basis=basis, domain=domain)
+            cfg["train"]["iterations"] = 2000
+            nfe = factor * jitter * np.array([100, 200, 300, 400, 500, 600])
+            rec["history"] = {
+                "iteration": [400, 800, 1200, 1600, 1800, 2000],
+                "train_loss": [0.3, 0.2, 0.15, 0.14, 0.14, 0.14],
+                "val_rel_err": [0.6, 0.4, 0.35, 0.34, 0.34, 0.34],
+                "cum_nfe_forward": list(nfe / 2),
+                "cum_nfe_backward": list(nfe / 2),
+                "grad_norm_fs_max": [1.0, 1.1, 0.9, 1.0, 1.0, 1.0],
+            }
+            rec["final"].update(
+                nfe_forward_train=nfe[-1] / 2,
+                nfe_backward_train=nfe[-1] / 2,
+                probe_nfe_forward=50 * factor,
+                probe_nfe_backward_default=60 * factor,
+                probe_nfe_backward_seminorm=40 * factor,
+            )
+            rec["baseline"] = {"linear_train_rel_err": 0.5, "linear_val_rel_err": 0.5, "linear_test_rel_err": 0.5}
+            (tmp_path / "runs" / f"{rec['key']}.json").write_text(json.dumps(rec))
+    table = load_runs(tmp_path).table
+    assert table["finished"].all() and table["flattened"].all() and (table["grad_fs_peak"] == 1.1).all()
+    res = cl.claim_c1(table)
+    assert res.verdict == SUPPORTED, res.explanation
+    assert res.budget.startswith("neural ODE: 100.00% of the paper's 2,000 iterations")
+    assert res.evidence["ELM neural ODE T=1: probe fwd+bwd NFE ratio, adjoint seminorm"].startswith("3x [3x, 3x]")
+    assert res.evidence["ELM neural ODE T=1: NFE to validation error 0.34"].startswith("3")
+    c2 = cl.claim_c2(table)
+    assert c2.evidence["node: function-space gradient peak ratio monomial/Legendre"].startswith("1x [1x, 1x]")
