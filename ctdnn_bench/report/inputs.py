@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from ctdnn_bench.report.evidence import reference_stalls, run_measures
 from ctdnn_bench.store import ResultsStore, tidy_row
 
 #: Labels that play the role of "the monomial basis" and "the Legendre basis" in the claims; see claims.py.
@@ -32,9 +33,12 @@ class Runs:
     Attributes:
         records: the records as read (dicts; see :mod:`ctdnn_bench.store`), by key.
         table: one row per run: :func:`ctdnn_bench.store.tidy_row` plus ``task`` (:func:`task_signature`),
-            ``experiment`` (first tag), ``failed``
-            (diverged or stalled), ``grad_norm_peak`` (largest gradient norm seen), ``nfe_train`` (forward +
-            backward training NFE) and ``history_len``.
+            ``experiment`` (first tag), ``stalled_ref`` (finished, but stuck against the linear baseline or the
+            best variant on the same task and seed), ``failed`` (diverged or ``stalled_ref``), ``grad_norm_peak``
+            (largest coefficient-gradient norm seen), ``nfe_train`` (forward + backward training NFE),
+            ``history_len`` and the per-run measures of
+            :func:`ctdnn_bench.report.evidence.run_measures` (budget fraction, flattened, finished, spikes,
+            function-space gradient peak, linear baseline, ...).
         notes: what could not be read.
     """
 
@@ -77,6 +81,7 @@ def _extra_columns(record: dict[str, Any]) -> dict[str, Any]:
         "grad_norm_peak": _peak(hist.get("grad_norm_max")),
         "nfe_train": (nfe_f or 0) + (nfe_b or 0) if nfe_f is not None else math.nan,
         "history_len": len(hist.get("train_loss") or []),
+        **run_measures(record),
     }
 
 
@@ -100,6 +105,10 @@ def load_runs(results_dir: str | Path, profile: str | None = None) -> Runs:
         runs.records[rec["key"]] = rec
         rows.append(row)
     runs.table = pd.DataFrame(rows)
+    if not runs.table.empty:
+        # stalls judged against an absolute reference, not the record's own epoch 1 (see evidence.reference_stalls)
+        runs.table["stalled_ref"] = reference_stalls(runs.table)
+        runs.table["failed"] = (runs.table["status"] != "ok") | runs.table["stalled_ref"]
     if runs.table.empty:
         which = f" of profile {profile!r}" if profile else ""
         runs.notes.append(f"the results store {store.runs} holds no run records{which}")

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ctdnn_bench.report.claims import LEGENDRE, MONOMIAL, NONE
+from ctdnn_bench.report.paired import MIN_CI_N, mean_ci
 
 DTO_LABELS = (
     "monomial d=3",
@@ -92,28 +93,37 @@ def fmt(x: Any, digits: int = 3) -> str:
 
 
 def stat_cell(runs: pd.DataFrame, column: str, digits: int = 3, *, finished_only: bool = True) -> Cell:
-    """``mean +- std`` of ``column`` over the finished runs (all runs if not ``finished_only``), with seed and
-    failure counts."""
+    """Mean and 95% CI (``mean ± std`` with fewer than 5 values) of ``column`` over the finished runs (all runs if
+    not ``finished_only``), with n and the failure counts as a flag."""
     if runs.empty:
         return Cell("", "empty")
     ok = runs[runs["status"] == "ok"] if finished_only else runs
     values = ok[column].dropna() if column in ok.columns else pd.Series(dtype=float)
     n, n_div = len(runs), int((runs["status"] != "ok").sum())
     finished = runs[runs["status"] == "ok"]
-    n_stall = int(finished["stalled"].fillna(False).astype(bool).sum()) if "stalled" in runs else 0
-    if values.empty:
-        text = "diverged" if n_div else "n/a"
-    else:
-        text = fmt(values.mean(), digits)
-        if len(values) > 1 and values.std(ddof=1) > 0:
-            text += f" ± {fmt(values.std(ddof=1), 2)}"
-    flags = []
+    stall = "stalled_ref" if "stalled_ref" in runs else "stalled"  # against a reference, not the run's epoch 1
+    n_stall = int(finished[stall].fillna(False).astype(bool).sum()) if stall in runs else 0
+    text = ("diverged" if n_div else "n/a") if values.empty else mean_ci_text(values, digits)
+    flags = [f"n={len(values)}"] if len(values) else []
     if n_div:
         flags.append(f"{n_div}/{n} diverged")
     if n_stall:
         flags.append(f"{n_stall}/{n} stalled")
-    title = f"{n - n_div} of {n} seed(s) finished" + (f"; {', '.join(flags)}" if flags else "")
+    title = f"{n - n_div} of {n} seed(s) finished" + (f"; {', '.join(flags[1:])}" if len(flags) > 1 else "")
     return Cell(text, "bad" if n_div or n_stall else "", title, flag=", ".join(flags))
+
+
+def mean_ci_text(values: pd.Series, digits: int = 3) -> str:
+    """``mean [95% CI]`` (bootstrap, :func:`ctdnn_bench.report.paired.mean_ci`) when there are enough values for a
+    CI, else ``mean ± std`` (or the mean alone for one value)."""
+    v = pd.to_numeric(values, errors="coerce").dropna()
+    text = fmt(v.mean(), digits)
+    eff = mean_ci(v.to_numpy(dtype=float))
+    if not math.isnan(eff.low):
+        return f"{text} [{fmt(eff.low, 2)}, {fmt(eff.high, 2)}]"
+    if len(v) > 1 and v.std(ddof=1) > 0:
+        text += f" ± {fmt(v.std(ddof=1), 2)}"
+    return text
 
 
 def dataset_name(runs: pd.DataFrame, short: bool = False) -> str:
@@ -149,7 +159,8 @@ def table2(table: pd.DataFrame, metric: str = "test_rel_err", what: str = "test"
     ambiguous = len({k[:3] for k in keys}) < len(keys)
     out = HtmlTable(
         id=f"table2-{what}",
-        caption=f"Table 2 analogue: {what} relative error (per-sample mean relative L2 error), mean ± std over seeds",
+        caption=f"Table 2 analogue: {what} relative error (per-sample mean relative L2 error), mean [95% CI] over "
+        f"seeds (mean ± std with fewer than {MIN_CI_N} seeds; n after each cell)",
         header=["T", "architecture", *labels],
     )
     current = None
@@ -263,7 +274,7 @@ def node_table(table: pd.DataFrame) -> HtmlTable | None:
                 ]
             )
     out.notes = [
-        "Errors are relative errors, mean ± std over seeds. "
+        f"Errors are relative errors, mean [95% bootstrap CI] over seeds (mean ± std with fewer than {MIN_CI_N}). "
         "Spiral: errors per region (train t in [0, 16], validation [16, 20], test [20, 25]), each integrated from "
         "the true state at the region's start; no global error. Surrogates: per-sample mean relative L2 error; "
         "'global' is ||P - C||_F / ||C||_F, the metric of the authors' Python code.",
@@ -284,7 +295,8 @@ def node_order(g: pd.DataFrame) -> tuple[int, str]:
 
 def _ours(table: pd.DataFrame, column: str, **where: Any) -> str:
     """Our value of ``column`` over the runs matching ``where``: the distinct values of parameter counts,
-    ``mean +- std (n=...)`` otherwise; NFE columns include diverged runs (up to their divergence)."""
+    ``mean [95% CI] (n=...)`` otherwise (``mean ± std`` when n < 5); NFE columns include diverged runs (up to their
+    divergence)."""
     if table.empty or column not in table:
         return "not run"
     sel = table
@@ -302,9 +314,7 @@ def _ours(table: pd.DataFrame, column: str, **where: Any) -> str:
     vals = (sel[sel["status"] == "ok"] if finished_only else sel)[column].dropna()
     if vals.empty:
         return f"all {len(sel)} run(s) diverged"
-    text = fmt(vals.mean())
-    if len(vals) > 1:
-        text += f" ± {fmt(vals.std(ddof=1), 2)}"
+    text = mean_ci_text(vals)
     text += f" (n={len(vals)}"
     return text + (f", {n_div} diverged)" if n_div else ")")
 
@@ -405,7 +415,7 @@ def reference_table(table: pd.DataFrame) -> HtmlTable:
     out = HtmlTable(
         id="reference-table",
         caption="The authors' numbers (paper.md section 8) beside ours",
-        header=["quantity", "authors", "provenance", "ours (mean ± std over seeds)"],
+        header=["quantity", "authors", "provenance", "ours (mean [95% CI] over seeds; ± std when n < 5)"],
     )
     for q, theirs, tag, ours in rows:
         out.rows.append([Cell(q), Cell(theirs, "ref"), Cell(tag, "tag"), Cell(ours)])
