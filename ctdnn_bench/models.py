@@ -14,10 +14,9 @@ from ctdnn_bench.bases import BASES, DOMAINS, AbstractBasis, make_basis
 from ctdnn_bench.dynamics import (
     MODELS,
     TIME_GRIDS,
-    HamiltonianBlock,
+    AbstractFixedGridBlock,
     MLPField,
     NeuralODEBlock,
-    ResNetBlock,
     TanhLayerField,
 )
 from ctdnn_bench.errors import ConfigError, require_choices
@@ -33,13 +32,13 @@ class ModelConfig:
     """Everything that defines a surrogate model's architecture (not its data or training).
 
     Args:
-        architecture: ``resnet``, ``hamiltonian`` or ``node`` (:data:`~ctdnn_bench.dynamics.MODELS`).
+        architecture: ``resnet``, ``hamiltonian``, ``leapfrog`` or ``node`` (:data:`~ctdnn_bench.dynamics.MODELS`).
         basis: time basis name (:data:`~ctdnn_bench.bases.BASES`); the paper's unconstrained "none" is
             ``piecewise_constant`` with ``degree = n_steps - 1``.
         degree: basis degree, ``degree + 1`` functions (polynomials: the polynomial degree).
         domain: reference time domain of the basis (``raw``, ``unit``, ``symmetric``; None = basis default).
         final_time: T; the dynamics run on ``[0, T]``.
-        n_steps: steps of the ResNet/Hamiltonian blocks (paper: 12); also sets the fixed-step neural-ODE step.
+        n_steps: steps of the fixed-grid blocks (paper: 12); also sets the fixed-step neural-ODE step.
         width: state width (paper: 15).
         time_grid: where fixed-grid blocks evaluate weights (``linspace`` as the paper, or ``left``).
         hidden: neural ODE only: hidden widths of the vector-field MLP (``()`` = one layer ``tanh(K u + b)``;
@@ -153,7 +152,8 @@ def build_dynamics(
             step_size=cfg.final_time / cfg.n_steps,
             max_nfe=cfg.max_nfe,
         )
-    block = ResNetBlock if cfg.architecture == "resnet" else HamiltonianBlock
+    block = MODELS[cfg.architecture]
+    assert issubclass(block, AbstractFixedGridBlock)
     return block(cfg.width, basis, n_steps=cfg.n_steps, time_grid=cfg.time_grid, **kw)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 import torch
 from torch import Tensor, nn
@@ -33,6 +35,8 @@ class AbstractFixedGridBlock(StatsMixin, nn.Module):
     """
 
     basis_values: Tensor  # (n_steps, n_functions), the basis on the step times
+    #: evaluations of the layer per step (the NFE of one forward pass is ``NFE_PER_STEP * n_steps``)
+    NFE_PER_STEP: ClassVar[int] = 1
 
     def __init__(
         self,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import torch
 from torch import Tensor
 from torch.nn.functional import linear
@@ -23,6 +25,8 @@ class HamiltonianBlock(AbstractFixedGridBlock):
     ``(batch, width)``. Counts two vector-field evaluations per step.
     """
 
+    NFE_PER_STEP: ClassVar[int] = 2
+
     def forward(self, u: Tensor) -> Tensor:
         check_features(u, self.width, "HamiltonianBlock input")
         y, _ = self.integrate(u, torch.zeros_like(u))
@@ -34,7 +38,7 @@ class HamiltonianBlock(AbstractFixedGridBlock):
         for w_k, b_k in zip(weights, biases, strict=True):
             z = z - self.h * torch.tanh(linear(y, w_k.T, b_k))
             y = y + self.h * torch.tanh(linear(z, w_k, b_k))
-        self._record_fixed(nfe=2 * self.n_steps, steps=self.n_steps)
+        self._record_fixed(nfe=self.NFE_PER_STEP * self.n_steps, steps=self.n_steps)
         return y, z
 
     def inverse(self, y: Tensor, z: Tensor) -> tuple[Tensor, Tensor]:
