@@ -55,7 +55,8 @@ def _sweep_args(p: argparse.ArgumentParser) -> None:
         "--protocol",
         default="revised",
         choices=["revised", "v1"],
-        help="DTO training protocol: revised (ridge warm start + Tikhonov) or v1 (stop at loss 0.01)",
+        help="revised (DTO: ridge warm start + Tikhonov; neural ODE: StepLR, early stop, best checkpoint) or v1 "
+        "(DTO: Meganet ADAM, stop at loss 0.01; spiral: 20 windows on a relative time axis)",
     )
     p.add_argument("--epochs", type=int, default=None, help="override the profile's DTO epochs")
     p.add_argument("--workers", type=int, default=None, help="local worker processes (default: CPU count)")
@@ -115,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="backpropagate through the solver instead of the adjoint",
     )
     g = p.add_argument_group("training (see TrainConfig)")
-    g.add_argument("--optimizer", help="adam or rmsprop")
+    g.add_argument("--optimizer", help="adam (torch), adam_meganet (the authors' MATLAB ADAM) or rmsprop")
     g.add_argument("--lr", type=float)
     g.add_argument("--batch-size", type=int)
     g.add_argument("--epochs", type=int)

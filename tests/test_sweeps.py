@@ -108,6 +108,7 @@ def test_experiment_grids() -> None:
     assert {c.seed_init for c in experiment_configs("node", "quick", seeds=(7, 8))} == {7, 8}
     v1 = experiment_configs("table2", "quick", protocol="v1")[0]
     assert v1.train.loss_tol == 0.01 and v1.model.decoder_init == "randn" and not v1.train.decoder_warm_start
+    assert v1.train.optimizer == "adam_meganet" and t2[0].train.optimizer == "adam"
     assert set(EXPERIMENTS) == {"table2", "table3", "node"} and set(PROFILES) == {"quick", "paper"}
     with pytest.raises(ConfigError, match="did you mean 'table2'"):
         experiment_configs("tabel2")

@@ -18,7 +18,7 @@ import torch
 from ctdnn_bench.errors import ConfigError, require_choices
 from ctdnn_bench.models import ModelConfig
 
-OPTIMIZERS = ("adam", "rmsprop")
+OPTIMIZERS = ("adam", "adam_meganet", "rmsprop")
 LOSSES = ("half_mse", "l1")
 DTYPES = ("float32", "float64")
 TIME_AXES = ("absolute", "relative")
@@ -29,7 +29,9 @@ class TrainConfig:
     """Optimizer and stopping rules.
 
     Args:
-        optimizer: ``adam`` (paper DTO) or ``rmsprop`` (spiral task).
+        optimizer: ``adam`` (``torch.optim.Adam``: bias correction by step count), ``adam_meganet`` (the authors'
+            MATLAB ADAM: bias correction by epoch, eps inside the square root; see
+            :mod:`~ctdnn_bench.training.adam_meganet`) or ``rmsprop`` (spiral task).
         lr: learning rate (paper: 1e-3).
         batch_size: minibatch size (paper: 32).
         epochs: passes over the training set (surrogates; paper 10,000).

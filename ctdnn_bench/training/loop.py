@@ -12,6 +12,7 @@ from torch import Tensor, nn
 
 from ctdnn_bench.errors import SolverError
 from ctdnn_bench.stats import SolveStats
+from ctdnn_bench.training.adam_meganet import MeganetAdam
 from ctdnn_bench.training.config import TrainConfig
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -37,9 +38,11 @@ class Diverged(Exception):
 
 
 def make_optimizer(cfg: TrainConfig, params: list[nn.Parameter]) -> torch.optim.Optimizer:
-    """Adam (betas 0.9/0.999, eps 1e-8) or RMSprop with the configured learning rate."""
+    """Adam or Meganet's ADAM (betas 0.9/0.999, eps 1e-8), or RMSprop, with the configured learning rate."""
     if cfg.optimizer == "rmsprop":
         return torch.optim.RMSprop(params, lr=cfg.lr)
+    if cfg.optimizer == "adam_meganet":
+        return MeganetAdam(params, lr=cfg.lr, betas=(0.9, 0.999), eps=1e-8)
     return torch.optim.Adam(params, lr=cfg.lr, betas=(0.9, 0.999), eps=1e-8)
 
 

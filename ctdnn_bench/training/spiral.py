@@ -10,6 +10,7 @@ from torch import Tensor
 from ctdnn_bench.dynamics import NeuralODEBlock
 from ctdnn_bench.errors import SolverError
 from ctdnn_bench.models import build_dynamics
+from ctdnn_bench.training.adam_meganet import set_epoch
 from ctdnn_bench.training.config import RunConfig
 from ctdnn_bench.training.loop import Diverged, Progress, Tracker, finish, make_optimizer, optimizer_step
 
@@ -76,6 +77,7 @@ def train_spiral(cfg: RunConfig, data: Any, progress: Progress | None = None) ->
 
     try:
         for it in range(1, tc.iterations + 1):
+            set_epoch(opt, it)  # no epochs here: each iteration draws fresh windows, so it counts as one
             tracker.timed_step(lambda: optimizer_step(opt, params, window_loss, tc.grad_clip))
             if it % tc.eval_every == 0 or it == tc.iterations or it == 1:
                 tracker.row(it, metrics)

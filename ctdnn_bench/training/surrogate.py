@@ -11,6 +11,7 @@ from torch import Tensor
 
 from ctdnn_bench.errors import SolverError
 from ctdnn_bench.models import SurrogateModel, build_model, parameter_counts
+from ctdnn_bench.training.adam_meganet import set_epoch
 from ctdnn_bench.training.config import RunConfig, TrainConfig
 from ctdnn_bench.training.loop import Diverged, Progress, Tracker, finish, make_optimizer, optimizer_step
 from ctdnn_bench.training.metrics import loss_value, relative_error_global, relative_errors
@@ -103,6 +104,7 @@ def train_surrogate(cfg: RunConfig, data: Any, progress: Progress | None = None)
 
     try:
         for epoch in range(1, tc.epochs + 1):
+            set_epoch(opt, epoch)  # Meganet's ADAM corrects its bias by the epoch index
             batches = torch.randperm(x_tr.shape[0], generator=gen).split(tc.batch_size)
             for b, idx in enumerate(batches):
                 tracker.timed_step(partial(batch_step, idx.to(device)))
