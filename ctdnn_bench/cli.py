@@ -115,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
         const=False,
         help="backpropagate through the solver instead of the adjoint",
     )
+    g.add_argument("--adjoint-norm", help="error norm of the adjoint solve: default or seminorm")
     g = p.add_argument_group("training (see TrainConfig)")
     g.add_argument("--optimizer", help="adam (torch), adam_meganet (the authors' MATLAB ADAM) or rmsprop")
     g.add_argument("--lr", type=float)
@@ -134,6 +135,16 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--loss-tol", type=float)
     g.add_argument("--grad-clip", type=float)
     g.add_argument("--eval-every", type=int)
+    g.add_argument("--lr-step", type=int, help="StepLR: decay the learning rate every this many steps (0: never)")
+    g.add_argument("--lr-decay", type=float, help="StepLR factor")
+    g.add_argument("--patience", type=int, help="stop after this many evaluations without a better validation error")
+    g.add_argument(
+        "--restore-best",
+        dest="restore_best",
+        action="store_const",
+        const=True,
+        help="report the checkpoint with the best validation error",
+    )
 
     p = sub.add_parser("run", help="run one experiment (table2, table3, node, conditioning)")
     p.add_argument("experiment", help="table2, table3, node or conditioning")

@@ -12,6 +12,7 @@ from torch import Tensor, nn
 from ctdnn_bench._checks import check_features
 from ctdnn_bench.bases import BASES, DOMAINS, AbstractBasis, make_basis
 from ctdnn_bench.dynamics import (
+    ADJOINT_NORMS,
     MODELS,
     TIME_GRIDS,
     AbstractFixedGridBlock,
@@ -48,6 +49,8 @@ class ModelConfig:
         time_init: ``constant`` (weights constant in time at start, the paper) or ``random``.
         decoder_init: ``default`` (torch's) or ``randn`` (unit normal, the paper's v1 ADAM runs).
         cube_input: neural ODE with hidden layers only: the field sees ``u**3`` (the spiral task, ``dy/dt = y^3 A``).
+        adjoint_norm: neural ODE with ``adjoint=True`` only: the error norm of the adjoint solve, one of
+            :data:`~ctdnn_bench.dynamics.ADJOINT_NORMS` (torchdiffeq ``adjoint_options=dict(norm="seminorm")``).
     """
 
     architecture: str = "resnet"
@@ -68,6 +71,7 @@ class ModelConfig:
     time_init: str = "constant"
     decoder_init: str = "default"
     cube_input: bool = False
+    adjoint_norm: str = "default"
 
     def __post_init__(self) -> None:
         require_choices(
@@ -77,6 +81,7 @@ class ModelConfig:
             ("time grid", self.time_grid, TIME_GRIDS),
             ("time_init", self.time_init, TIME_INITS),
             ("decoder_init", self.decoder_init, DECODER_INITS),
+            ("adjoint_norm", self.adjoint_norm, ADJOINT_NORMS),
         )
         if self.domain is not None:  # None: the basis' own default
             require_choices(("time domain", self.domain, DOMAINS))
@@ -94,6 +99,8 @@ class ModelConfig:
             )
         if self.cube_input and not (self.architecture == "node" and self.hidden):
             raise ConfigError("cube_input applies only to architecture 'node' with hidden widths (an MLP field)")
+        if self.adjoint_norm != "default" and not (self.architecture == "node" and self.adjoint):
+            raise ConfigError("adjoint_norm applies only to architecture 'node' with adjoint=True")
         if self.basis == "static" and self.degree != 0:
             raise ConfigError("the static basis has degree 0; set degree=0")
 
@@ -149,6 +156,7 @@ def build_dynamics(
             rtol=cfg.rtol,
             atol=cfg.atol,
             adjoint=cfg.adjoint,
+            adjoint_norm=cfg.adjoint_norm,
             step_size=cfg.final_time / cfg.n_steps,
             max_nfe=cfg.max_nfe,
         )

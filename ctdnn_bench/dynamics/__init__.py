@@ -7,7 +7,7 @@ from ctdnn_bench.dynamics._fixed_grid import TIME_GRIDS, AbstractFixedGridBlock,
 from ctdnn_bench.dynamics.fields import MLPField, TanhLayerField
 from ctdnn_bench.dynamics.hamiltonian import HamiltonianBlock
 from ctdnn_bench.dynamics.leapfrog import LeapfrogBlock, leapfrog_steps
-from ctdnn_bench.dynamics.node import NeuralODEBlock
+from ctdnn_bench.dynamics.node import ADJOINT_NORMS, NeuralODEBlock
 from ctdnn_bench.dynamics.resnet import ResNetBlock
 
 #: Model families by registry name.
@@ -19,6 +19,7 @@ MODELS: dict[str, type[nn.Module]] = {
 }
 
 __all__ = [
+    "ADJOINT_NORMS",
     "MODELS",
     "TIME_GRIDS",
     "AbstractFixedGridBlock",

@@ -46,6 +46,13 @@ def make_optimizer(cfg: TrainConfig, params: list[nn.Parameter]) -> torch.optim.
     return torch.optim.Adam(params, lr=cfg.lr, betas=(0.9, 0.999), eps=1e-8)
 
 
+def make_scheduler(cfg: TrainConfig, opt: torch.optim.Optimizer) -> torch.optim.lr_scheduler.StepLR | None:
+    """torch's ``StepLR(lr_step, lr_decay)``, stepped once per optimizer step, or None if ``lr_step`` is 0."""
+    if not cfg.lr_step:
+        return None
+    return torch.optim.lr_scheduler.StepLR(opt, step_size=cfg.lr_step, gamma=cfg.lr_decay)
+
+
 def optimizer_step(
     opt: torch.optim.Optimizer, params: list[nn.Parameter], loss_fn: Callable[[], Tensor], clip: float | None
 ) -> tuple[float, float]:
@@ -134,7 +141,7 @@ def finish(
     tracker: Tracker,
     failure: tuple[str, int] | None,
     final: dict[str, Any],
-    final_metrics: Callable[[], dict[str, float]],
+    final_metrics: Callable[[], dict[str, Any]],
 ) -> dict[str, Any]:
     """The result of a training loop: status, history and ``final`` (plus ``final_metrics()`` if training went well).
 
