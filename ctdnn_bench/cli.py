@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    sub.add_parser("list", help="list data sets, bases, models, integrators, experiments and profiles")
+    sub.add_parser("list", help="list data sets, bases, models, integrators, optimizers, experiments and profiles")
 
     p = sub.add_parser("conditioning", help="condition numbers of the basis and Gram matrices per basis, degree, T")
     p.add_argument("--degrees", type=int, nargs="+", default=[3, 4, 5, 6])
@@ -146,8 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="report the checkpoint with the best validation error",
     )
 
-    p = sub.add_parser("run", help="run one experiment (table2, table3, node, conditioning)")
-    p.add_argument("experiment", help="table2, table3, node or conditioning")
+    p = sub.add_parser("run", help="run one experiment (table2, table3, node, table4, conditioning)")
+    p.add_argument("experiment", help="table2, table3, node, table4 or conditioning")
     _sweep_args(p)
 
     p = sub.add_parser("reproduce", help="run every experiment, then write the report (the main job)")
@@ -190,12 +190,14 @@ def cmd_list(args: argparse.Namespace) -> int:
     from ctdnn_bench import BASES, INTEGRATORS, MODELS
     from ctdnn_bench.data import DATASETS
     from ctdnn_bench.experiments import EXPERIMENTS, PROFILES
+    from ctdnn_bench.training.config import OPTIMIZERS
 
     rows = {
         "data sets": [*DATASETS, "spiral", "<path to .mat/.npz>"],
         "bases": list(BASES),
         "models": list(MODELS),
         "integrators": list(INTEGRATORS),
+        "optimizers": list(OPTIMIZERS),
         "experiments": [*EXPERIMENTS, "conditioning"],
         "profiles": list(PROFILES),
     }

@@ -37,6 +37,8 @@ NODE_LABEL_NOTES = {
     "static": "weights constant in time",
 }
 STANDIN = "DCR stand-in (generated, not the paper's data)"
+#: Fixed-grid architectures that get rows in Table 2 (the Leapfrog network was a column of the first version's).
+TABLE2_ARCHS = ("resnet", "hamiltonian", "leapfrog")
 
 #: Columns that count parameters: shown as their distinct values, not as a mean.
 COUNT_COLUMNS = ("theta", "total", "dynamics", "encoder", "decoder")
@@ -128,7 +130,7 @@ def dataset_name(runs: pd.DataFrame, short: bool = False) -> str:
 def _dto_tasks(table: pd.DataFrame) -> list[tuple[tuple[Any, ...], pd.DataFrame]]:
     if table.empty or "architecture" not in table:
         return []
-    dto = table[table["architecture"].isin(("resnet", "hamiltonian")) & table["label"].isin(DTO_LABELS)]
+    dto = table[table["architecture"].isin(TABLE2_ARCHS) & table["label"].isin(DTO_LABELS)]
     groups = []
     for _task, g in dto.groupby("task"):
         first = g.iloc[0]
