@@ -449,15 +449,15 @@ def section_table2(table: pd.DataFrame) -> Section:
         "table2",
         "Table 2: errors by data set, T, architecture and basis",
         intro=[
-            "Relative errors of the discretize-then-optimize ResNet (forward Euler) and Hamiltonian (Verlet) "
-            "networks, 12 steps on [0, T], Adam."
+            "Relative errors of the discretize-then-optimize ResNet (forward Euler), Hamiltonian (Verlet) and "
+            "Leapfrog networks, 12 steps on [0, T]."
         ],
     )
     t = tb.table2(table)
     if t is None:
         s.notes.append("No Table-2 runs in the results store: run `ctdnn-bench run table2`.")
         return s
-    dto = _dto(table)
+    dto = table[table["architecture"].isin(tb.TABLE2_ARCHS) & table["label"].isin(tb.DTO_LABELS)]
     s.intro.append(f"Runs: {describe_runs(dto)}")
     s.tables.append(t)
     extra = [tb.table2(table, "train_rel_err", "train"), tb.table2(table, "val_rel_err", "validation")]
