@@ -1,8 +1,8 @@
 """ctdnn_bench: benchmarking continuous-time deep neural networks with time-dependent weights.
 
 Weights vary in time as ``theta(t) = sum_k p_k(t) theta_k`` for a basis ``p_k`` (monomial, Legendre, ...). The
-package builds ResNet (forward Euler), Hamiltonian (Verlet) and neural-ODE (torchdiffeq) surrogate models with such
-weights, counts their function evaluations, measures the conditioning of each basis, and reproduces the
+package builds ResNet (forward Euler), Hamiltonian (Verlet), Leapfrog and neural-ODE (torchdiffeq) surrogate models
+with such weights, counts their function evaluations, measures the conditioning of each basis, and reproduces the
 experiments of Rosso, Ruthotto & Sargsyan (arXiv 2507.22045).
 """
 
@@ -21,7 +21,15 @@ if TYPE_CHECKING:
         gram_matrix,
     )
     from ctdnn_bench.convert import convert_basis
-    from ctdnn_bench.dynamics import MODELS, HamiltonianBlock, MLPField, NeuralODEBlock, ResNetBlock, TanhLayerField
+    from ctdnn_bench.dynamics import (
+        MODELS,
+        HamiltonianBlock,
+        LeapfrogBlock,
+        MLPField,
+        NeuralODEBlock,
+        ResNetBlock,
+        TanhLayerField,
+    )
     from ctdnn_bench.integrators import INTEGRATORS
     from ctdnn_bench.layers import TimeDependentLinear
     from ctdnn_bench.models import ModelConfig, SurrogateModel, build_model, parameter_counts
@@ -44,6 +52,7 @@ _LAZY = {
     "ctdnn_bench.dynamics": (
         "MODELS",
         "HamiltonianBlock",
+        "LeapfrogBlock",
         "MLPField",
         "NeuralODEBlock",
         "ResNetBlock",
@@ -77,6 +86,7 @@ __all__ = [
     "ConfigError",
     "DataError",
     "HamiltonianBlock",
+    "LeapfrogBlock",
     "MLPField",
     "ModelConfig",
     "NeuralODEBlock",

@@ -132,7 +132,8 @@ def _case(
     )
 
 
-#: The benchmark cases. Every basis on the ResNet; Legendre vs monomial on the other families; every integrator on
+#: The benchmark cases. Every basis on the ResNet; Legendre vs monomial on the Hamiltonian and neural ODE, Legendre on
+#: the Leapfrog (the first version's third fixed-grid architecture); every integrator on
 #: the neural ODE; both training paradigms; the paper's "none" model (one weight set per step); one CUDA case.
 CASES: tuple[BenchCase, ...] = (
     _case("resnet", "legendre", 3),
@@ -146,6 +147,7 @@ CASES: tuple[BenchCase, ...] = (
     _case("resnet", "legendre", 3, device="cuda"),
     _case("hamiltonian", "legendre", 3),
     _case("hamiltonian", "monomial", 3),
+    _case("leapfrog", "legendre", 3),
     _case("node", "legendre", 3, adjoint=True),
     _case("node", "legendre", 3, adjoint=False),
     _case("node", "monomial", 3, adjoint=True),

@@ -60,7 +60,8 @@ def _sweep_args(p: argparse.ArgumentParser) -> None:
         "--protocol",
         default="revised",
         choices=["revised", "v1"],
-        help="DTO training protocol: revised (ridge warm start + Tikhonov) or v1 (stop at loss 0.01)",
+        help="revised (DTO: ridge warm start + Tikhonov; neural ODE: StepLR, early stop, best checkpoint) or v1 "
+        "(DTO: Meganet ADAM, stop at loss 0.01; spiral: 20 windows on a relative time axis)",
     )
     p.add_argument("--epochs", type=int, default=None, help="override the profile's DTO epochs")
     p.add_argument("--workers", type=int, default=None, help="local worker processes (default: CPU count)")
@@ -92,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    sub.add_parser("list", help="list data sets, bases, models, integrators, experiments and profiles")
+    sub.add_parser("list", help="list data sets, bases, models, integrators, optimizers, experiments and profiles")
 
     p = sub.add_parser("conditioning", help="condition numbers of the basis and Gram matrices per basis, degree, T")
     p.add_argument("--degrees", type=int, nargs="+", default=[3, 4, 5, 6])
@@ -132,8 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
         const=False,
         help="backpropagate through the solver instead of the adjoint",
     )
+    g.add_argument("--adjoint-norm", help="error norm of the adjoint solve: default or seminorm")
     g = p.add_argument_group("training (see TrainConfig)")
-    g.add_argument("--optimizer", help="adam or rmsprop")
+    g.add_argument("--optimizer", help="adam (torch), adam_meganet (the authors' MATLAB ADAM) or rmsprop")
     g.add_argument("--lr", type=float)
     g.add_argument("--batch-size", type=int)
     g.add_argument("--epochs", type=int)
@@ -151,9 +153,19 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--loss-tol", type=float)
     g.add_argument("--grad-clip", type=float)
     g.add_argument("--eval-every", type=int)
+    g.add_argument("--lr-step", type=int, help="StepLR: decay the learning rate every this many steps (0: never)")
+    g.add_argument("--lr-decay", type=float, help="StepLR factor")
+    g.add_argument("--patience", type=int, help="stop after this many evaluations without a better validation error")
+    g.add_argument(
+        "--restore-best",
+        dest="restore_best",
+        action="store_const",
+        const=True,
+        help="report the checkpoint with the best validation error",
+    )
 
-    p = sub.add_parser("run", help="run one experiment (table2, table3, node, conditioning)")
-    p.add_argument("experiment", help="table2, table3, node or conditioning")
+    p = sub.add_parser("run", help="run one experiment (table2, table3, node, table4, conditioning)")
+    p.add_argument("experiment", help="table2, table3, node, table4 or conditioning")
     _sweep_args(p)
 
     p = sub.add_parser("reproduce", help="run every experiment, then write the report (the main job)")
@@ -196,12 +208,14 @@ def cmd_list(args: argparse.Namespace) -> int:
     from ctdnn_bench import BASES, INTEGRATORS, MODELS
     from ctdnn_bench.data import DATASETS
     from ctdnn_bench.experiments import EXPERIMENTS, PROFILES
+    from ctdnn_bench.training.config import OPTIMIZERS
 
     rows = {
         "data sets": [*DATASETS, "spiral", "<path to .mat/.npz>"],
         "bases": list(BASES),
         "models": list(MODELS),
         "integrators": list(INTEGRATORS),
+        "optimizers": list(OPTIMIZERS),
         "experiments": [*EXPERIMENTS, "conditioning"],
         "profiles": list(PROFILES),
     }

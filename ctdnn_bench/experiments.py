@@ -4,19 +4,23 @@
   {1, 5, 10} (paper Table 2), plus monomial d=3 on the unit time domain, so that time scaling and orthogonality
   can be told apart (the authors' MATLAB monomials live on [0, T], their Legendre on [-1, 1]).
 - ``table3``: DCR, Hamiltonian, T = 1: Legendre d=3..6 vs unconstrained (error vs degrees of freedom).
+- ``table2`` also runs the Leapfrog network, the first version's third architecture (paper.md Sec. 2.6).
 - ``node``: neural ODE, optimize-then-discretize (dopri5, adjoint, rtol 1e-7, atol 1e-9): static vs monomial
   (unit and raw time) vs Legendre on the spiral task, and static vs monomial vs Legendre on ELM and CDR.
+- ``table4``: the neural-ODE degree sweep of the paper's Table 4: static, Legendre and monomial (time on [0, 1]) at
+  degrees 3, 4, 5, on the spiral task (1008 / 1260 / 1512 parameters) and on surrogate data sets.
 - ``conditioning``: no training; condition numbers of the bases (see :mod:`ctdnn_bench.conditioning`).
 
 Protocols for the DTO runs (paper.md Sec. 7): ``revised`` (default; ridge warm start of the decoder, Tikhonov
-alpha1 = 1e-5, alpha2 = 1e-3, no early stop) and ``v1`` (decoder ~ randn, no regularization, stop at loss 0.01).
+alpha1 = 1e-5, alpha2 = 1e-3, no early stop, torch's Adam) and ``v1`` (decoder ~ randn, no regularization, stop at
+loss 0.01, Meganet's ADAM). For the neural ODEs see :data:`NODE_PROTOCOLS`.
 "Degree d" is always the polynomial degree (d + 1 functions); the authors' revised Python used d functions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ctdnn_bench.errors import ConfigError, require_choices, unknown_name
@@ -38,6 +42,11 @@ class Profile:
         node_iterations: optimizer steps of the surrogate neural ODEs.
         datasets: DTO data sets.
         final_times: T values of Table 2.
+        architectures: fixed-grid architectures of Table 2.
+        table4_datasets: data sets of Table 4 (``spiral`` and surrogate data sets).
+        table4_iterations: optimizer steps of the Table-4 runs per data set; a data set not listed uses
+            ``spiral_iterations`` (spiral) or ``node_iterations``, so that the degree-3 runs are the ``node``
+            experiment's (same configs, run once).
     """
 
     name: str
@@ -51,6 +60,20 @@ class Profile:
     final_times: tuple[float, ...] = (1.0, 5.0, 10.0)
     node_seeds: tuple[int, ...] | None = None
     eval_every: int = 1
+    architectures: tuple[str, ...] = ("resnet", "hamiltonian", "leapfrog")
+    # Table 4's neural ODEs run one by one (not stacked), at the paper's tolerances. Measured on one shared core,
+    # quick-profile settings: spiral ~0.3 s per iteration; ELM ~0.25 s (static) to ~0.8 s (Legendre d=3) per
+    # iteration of batch 20, evaluations every 10 included. Size table4_iterations to the profile's time budget.
+    table4_datasets: tuple[str, ...] = ("spiral", "elm", "cdr")
+    table4_iterations: dict[str, int] = field(default_factory=dict)
+
+    def node_budget(self, dataset: str) -> int:
+        """Optimizer steps of a neural-ODE run on ``dataset`` outside Table 4."""
+        return self.spiral_iterations if dataset == "spiral" else self.node_iterations
+
+    def table4_budget(self, dataset: str) -> int:
+        """Optimizer steps of a Table-4 run on ``dataset``."""
+        return self.table4_iterations.get(dataset, self.node_budget(dataset))
 
 
 PROFILES: dict[str, Profile] = {
@@ -63,6 +86,9 @@ PROFILES: dict[str, Profile] = {
         node_eval_every=10,
         node_iterations=60,
         node_datasets=("elm",),
+        # Table 4 adds degrees 4 and 5 at the node budget: 4 single spiral runs beyond `node`'s (~35 s each on one
+        # core); the surrogate data sets are cut (ELM would add 4 runs of ~1 min)
+        table4_datasets=("spiral",),
     ),
     # the default of `reproduce`: enough seeds for paired statistics, the main job in ~15 minutes on 2 cores with
     # stacked training (budgets: 2% of the paper's epochs on ELM, 5% on CDR/DCR; the neural ODEs are cut hardest)
@@ -87,12 +113,15 @@ PROFILES: dict[str, Profile] = {
         node_iterations=2000,
         node_datasets=("elm", "cdr", "dcr"),
         eval_every=10,
+        table4_datasets=("spiral", "elm", "cdr", "dcr"),
     ),
 }
 
+#: DTO protocols. Both of the authors' MATLAB versions ran Meganet's ADAM (bias correction by epoch); ``v1`` uses it,
+#: ``revised`` keeps torch's Adam (bias correction by step), as the suite did before ``adam_meganet`` existed.
 PROTOCOLS: dict[str, dict[str, object]] = {
-    "revised": {"alpha1": 1e-5, "alpha2": 1e-3, "decoder_warm_start": True, "loss_tol": None},
-    "v1": {"alpha1": 0.0, "alpha2": 0.0, "decoder_warm_start": False, "loss_tol": 0.01},
+    "revised": {"alpha1": 1e-5, "alpha2": 1e-3, "decoder_warm_start": True, "loss_tol": None, "optimizer": "adam"},
+    "v1": {"alpha1": 0.0, "alpha2": 0.0, "decoder_warm_start": False, "loss_tol": 0.01, "optimizer": "adam_meganet"},
 }
 
 #: (label, basis, degree, domain) of the DTO variants; ``none`` = one weight set per step (degree n_t - 1).
@@ -153,7 +182,7 @@ def _dto(
 
 def table2(profile: Profile, seeds: tuple[int, ...], protocol: str) -> list[RunConfig]:
     """Paper Table 2 (see module docstring)."""
-    return _dto(profile, seeds, protocol, profile.datasets, ("resnet", "hamiltonian"), profile.final_times)
+    return _dto(profile, seeds, protocol, profile.datasets, profile.architectures, profile.final_times)
 
 
 def table3(profile: Profile, seeds: tuple[int, ...], protocol: str) -> list[RunConfig]:
@@ -162,70 +191,106 @@ def table3(profile: Profile, seeds: tuple[int, ...], protocol: str) -> list[RunC
     return _dto(profile, seeds, protocol, ("dcr",), ("hamiltonian",), (1.0,), labels)
 
 
+#: Neural-ODE protocols, selected by the same name as the DTO protocol. ``revised`` (default): the authors' revised
+#: surrogate neural-ODE code (paper.md Sec. 7, C2) adds StepLR(500, 0.5), early stopping after 5 validations without
+#: a better validation error, and evaluation of the best-on-validation checkpoint; the spiral runs keep the suite's
+#: settings (one window per iteration on absolute time, no stabilizers). ``v1``: none of the stabilizers (the last
+#: iterate after the budget), and on the spiral the first version's 20 windows per iteration on a relative time axis
+#: (torchdiffeq's ``ode_demo``, paper.md Sec. 2.7 item 4).
+NODE_PROTOCOLS: dict[str, dict[str, dict[str, object]]] = {
+    "revised": {
+        "surrogate": {"lr_step": 500, "lr_decay": 0.5, "patience": 5, "restore_best": True},
+        "spiral": {"n_windows": 1, "time_axis": "absolute"},
+    },
+    "v1": {"surrogate": {}, "spiral": {"n_windows": 20, "time_axis": "relative"}},
+}
+
+
+def node_train(dataset: str, iterations: int, eval_every: int, protocol: str) -> TrainConfig:
+    """The training of a neural-ODE run: the spiral task (RMSprop 1e-3, L1 on windows of 10 points; torchdiffeq's
+    demo) or a surrogate (Adam 1e-2, batch 20, L1, gradient clipping at 1; paper.md Sec. 7, C2)."""
+    proto: dict[str, Any] = NODE_PROTOCOLS[protocol]["spiral" if dataset == "spiral" else "surrogate"]
+    if dataset == "spiral":
+        return TrainConfig(
+            optimizer="rmsprop",
+            lr=1e-3,
+            iterations=iterations,
+            epochs=0,
+            loss="l1",
+            batch_time=10,
+            eval_every=eval_every,
+            **proto,
+        )
+    return TrainConfig(
+        optimizer="adam",
+        lr=1e-2,
+        batch_size=20,
+        epochs=10_000,
+        iterations=iterations,
+        loss="l1",
+        grad_clip=1.0,
+        eval_every=eval_every,
+        **proto,
+    )
+
+
+def node_model(dataset: str, basis: str, degree: int, domain: str | None) -> ModelConfig:
+    """The neural ODE of a data set: the spiral field ``Linear(50 -> 2)(tanh(Linear(2 -> 50)(y^3)))`` on
+    ``[0, 25]`` (init N(0, 0.1^2)), or the surrogate field 15 -> 50 -> 15 on ``[0, 1]``; dopri5 with the adjoint."""
+    if dataset == "spiral":
+        shape: dict[str, Any] = {"width": 2, "cube_input": True, "final_time": 25.0, "init_std": 0.1}
+    else:
+        shape = {"width": 15, "final_time": 1.0}
+    return ModelConfig(
+        architecture="node", hidden=(50,), basis=basis, degree=degree, domain=domain, method="dopri5", **shape
+    )
+
+
+def _node_runs(
+    datasets: tuple[str, ...],
+    variants: tuple[tuple[str, str, int, str | None], ...],
+    budget: Callable[[str], int],
+    profile: Profile,
+    seeds: tuple[int, ...],
+    protocol: str,
+) -> list[RunConfig]:
+    runs = []
+    for ds in datasets:
+        train = node_train(ds, budget(ds), profile.node_eval_every, protocol)
+        for label, basis, degree, domain in variants:
+            if domain == "raw" and ds != "spiral":
+                continue  # T = 1 on the surrogates: raw and unit time coincide
+            runs += _seeded(ds, node_model(ds, basis, degree, domain), train, label, seeds)
+    return runs
+
+
 def node(profile: Profile, seeds: tuple[int, ...], protocol: str) -> list[RunConfig]:
     """Neural ODEs, optimize-then-discretize: the spiral task (v1's Fig. 6/Table 4) and surrogate data sets."""
     seeds = profile.node_seeds or seeds
-    runs = []
-    spiral_train = TrainConfig(
-        optimizer="rmsprop",
-        lr=1e-3,
-        iterations=profile.spiral_iterations,
-        epochs=0,
-        loss="l1",
-        batch_time=10,
-        n_windows=1,
-        time_axis="absolute",
-        eval_every=profile.node_eval_every,
-    )
-    for label, basis, degree, domain in NODE_VARIANTS:
-        model = ModelConfig(
-            architecture="node",
-            width=2,
-            hidden=(50,),
-            cube_input=True,
-            basis=basis,
-            degree=degree,
-            domain=domain,
-            final_time=25.0,
-            init_std=0.1,
-            method="dopri5",
-            adjoint=True,
-        )
-        runs += _seeded("spiral", model, spiral_train, label, seeds)
-    for ds in profile.node_datasets:
-        # revised surrogate neural ODE (paper.md Sec. 7, C2): Adam 1e-2, batch 20, L1, grad clip 1
-        train = TrainConfig(
-            optimizer="adam",
-            lr=1e-2,
-            batch_size=20,
-            epochs=10_000,
-            iterations=profile.node_iterations,
-            loss="l1",
-            grad_clip=1.0,
-            eval_every=profile.node_eval_every,
-        )
-        for label, basis, degree, domain in NODE_VARIANTS:
-            if domain == "raw":
-                continue  # T = 1 here: raw and unit time coincide
-            model = ModelConfig(
-                architecture="node",
-                width=15,
-                hidden=(50,),
-                basis=basis,
-                degree=degree,
-                domain=domain,
-                final_time=1.0,
-                method="dopri5",
-                adjoint=True,
-            )
-            runs += _seeded(ds, model, train, label, seeds)
-    return runs
+    datasets = ("spiral", *profile.node_datasets)
+    return _node_runs(datasets, NODE_VARIANTS, profile.node_budget, profile, seeds, protocol)
+
+
+#: Table 4's variants: static, then Legendre and monomial (time on [0, 1], the revision's normalized time) at
+#: degrees 3, 4, 5. The degree-3 labels are those of :data:`NODE_VARIANTS`, so those runs are shared with ``node``.
+TABLE4_VARIANTS: tuple[tuple[str, str, int, str | None], ...] = (
+    ("static", "static", 0, None),
+    *((f"legendre d={d}", "legendre", d, None) for d in (3, 4, 5)),
+    *((f"monomial d={d}", "monomial", d, "unit") for d in (3, 4, 5)),
+)
+
+
+def table4(profile: Profile, seeds: tuple[int, ...], protocol: str) -> list[RunConfig]:
+    """Paper Table 4: neural-ODE parameters, errors and NFE by degree, against the static neural ODE."""
+    seeds = profile.node_seeds or seeds
+    return _node_runs(profile.table4_datasets, TABLE4_VARIANTS, profile.table4_budget, profile, seeds, protocol)
 
 
 EXPERIMENTS: dict[str, Callable[[Profile, tuple[int, ...], str], list[RunConfig]]] = {
     "table2": table2,
     "table3": table3,
     "node": node,
+    "table4": table4,
 }
 
 

@@ -12,12 +12,12 @@ from torch import Tensor, nn
 from ctdnn_bench._checks import check_features
 from ctdnn_bench.bases import BASES, DOMAINS, AbstractBasis, make_basis
 from ctdnn_bench.dynamics import (
+    ADJOINT_NORMS,
     MODELS,
     TIME_GRIDS,
-    HamiltonianBlock,
+    AbstractFixedGridBlock,
     MLPField,
     NeuralODEBlock,
-    ResNetBlock,
     TanhLayerField,
 )
 from ctdnn_bench.errors import ConfigError, require_choices
@@ -33,13 +33,13 @@ class ModelConfig:
     """Everything that defines a surrogate model's architecture (not its data or training).
 
     Args:
-        architecture: ``resnet``, ``hamiltonian`` or ``node`` (:data:`~ctdnn_bench.dynamics.MODELS`).
+        architecture: ``resnet``, ``hamiltonian``, ``leapfrog`` or ``node`` (:data:`~ctdnn_bench.dynamics.MODELS`).
         basis: time basis name (:data:`~ctdnn_bench.bases.BASES`); the paper's unconstrained "none" is
             ``piecewise_constant`` with ``degree = n_steps - 1``.
         degree: basis degree, ``degree + 1`` functions (polynomials: the polynomial degree).
         domain: reference time domain of the basis (``raw``, ``unit``, ``symmetric``; None = basis default).
         final_time: T; the dynamics run on ``[0, T]``.
-        n_steps: steps of the ResNet/Hamiltonian blocks (paper: 12); also sets the fixed-step neural-ODE step.
+        n_steps: steps of the fixed-grid blocks (paper: 12); also sets the fixed-step neural-ODE step.
         width: state width (paper: 15).
         time_grid: where fixed-grid blocks evaluate weights (``linspace`` as the paper, or ``left``).
         hidden: neural ODE only: hidden widths of the vector-field MLP (``()`` = one layer ``tanh(K u + b)``;
@@ -49,6 +49,8 @@ class ModelConfig:
         time_init: ``constant`` (weights constant in time at start, the paper) or ``random``.
         decoder_init: ``default`` (torch's) or ``randn`` (unit normal, the paper's v1 ADAM runs).
         cube_input: neural ODE with hidden layers only: the field sees ``u**3`` (the spiral task, ``dy/dt = y^3 A``).
+        adjoint_norm: neural ODE with ``adjoint=True`` only: the error norm of the adjoint solve, one of
+            :data:`~ctdnn_bench.dynamics.ADJOINT_NORMS` (torchdiffeq ``adjoint_options=dict(norm="seminorm")``).
     """
 
     architecture: str = "resnet"
@@ -69,6 +71,7 @@ class ModelConfig:
     time_init: str = "constant"
     decoder_init: str = "default"
     cube_input: bool = False
+    adjoint_norm: str = "default"
 
     def __post_init__(self) -> None:
         require_choices(
@@ -78,6 +81,7 @@ class ModelConfig:
             ("time grid", self.time_grid, TIME_GRIDS),
             ("time_init", self.time_init, TIME_INITS),
             ("decoder_init", self.decoder_init, DECODER_INITS),
+            ("adjoint_norm", self.adjoint_norm, ADJOINT_NORMS),
         )
         if self.domain is not None:  # None: the basis' own default
             require_choices(("time domain", self.domain, DOMAINS))
@@ -95,6 +99,8 @@ class ModelConfig:
             )
         if self.cube_input and not (self.architecture == "node" and self.hidden):
             raise ConfigError("cube_input applies only to architecture 'node' with hidden widths (an MLP field)")
+        if self.adjoint_norm != "default" and not (self.architecture == "node" and self.adjoint):
+            raise ConfigError("adjoint_norm applies only to architecture 'node' with adjoint=True")
         if self.basis == "static" and self.degree != 0:
             raise ConfigError("the static basis has degree 0; set degree=0")
 
@@ -150,10 +156,12 @@ def build_dynamics(
             rtol=cfg.rtol,
             atol=cfg.atol,
             adjoint=cfg.adjoint,
+            adjoint_norm=cfg.adjoint_norm,
             step_size=cfg.final_time / cfg.n_steps,
             max_nfe=cfg.max_nfe,
         )
-    block = ResNetBlock if cfg.architecture == "resnet" else HamiltonianBlock
+    block = MODELS[cfg.architecture]
+    assert issubclass(block, AbstractFixedGridBlock)
     return block(cfg.width, basis, n_steps=cfg.n_steps, time_grid=cfg.time_grid, **kw)
 
 

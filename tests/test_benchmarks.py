@@ -51,13 +51,12 @@ def describe(case: BenchCase) -> dict[str, Any]:
 
 
 def check_forward_nfe(case: BenchCase, stats: SolveStats) -> None:
-    """The counting rules of ctdnn_bench.stats: one evaluation per Euler step, two per Verlet step, and for
-    torchdiffeq ``initial_calls + calls_per_step * attempted steps``."""
+    """The counting rules of ctdnn_bench.stats: one evaluation per Euler or Leapfrog step, two per Verlet step,
+    and for torchdiffeq ``initial_calls + calls_per_step * attempted steps``."""
     attempted = stats.steps_accepted + stats.steps_rejected
-    if case.architecture == "resnet":
-        assert (stats.nfe_forward, attempted) == (case.n_steps, case.n_steps)
-    elif case.architecture == "hamiltonian":
-        assert (stats.nfe_forward, attempted) == (2 * case.n_steps, case.n_steps)
+    per_step = {"resnet": 1, "leapfrog": 1, "hamiltonian": 2}
+    if case.architecture in per_step:
+        assert (stats.nfe_forward, attempted) == (per_step[case.architecture] * case.n_steps, case.n_steps)
     else:
         rule = INTEGRATORS[case.method]
         assert stats.nfe_forward == rule.initial_calls + rule.calls_per_step * attempted

@@ -26,6 +26,7 @@ def test_list(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["list"]) == 0
     out = capsys.readouterr().out
     assert "legendre" in out and "hamiltonian" in out and "dopri5" in out and "table2" in out
+    assert "leapfrog" in out and "adam_meganet" in out and "table4" in out
 
 
 def test_conditioning_prints_the_paper_numbers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

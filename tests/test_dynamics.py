@@ -10,11 +10,11 @@ import torch
 from numpy.polynomial import legendre as npleg
 from torch.autograd.functional import jacobian
 
-from ctdnn_bench import HamiltonianBlock, ResNetBlock, make_basis
-from ctdnn_bench.dynamics import step_times
+from ctdnn_bench import HamiltonianBlock, LeapfrogBlock, ResNetBlock, make_basis
+from ctdnn_bench.dynamics import AbstractFixedGridBlock, leapfrog_steps, step_times
 
 
-def hand_weights(block: ResNetBlock | HamiltonianBlock, times: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def hand_weights(block: AbstractFixedGridBlock, times: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """K(t_k), b(t_k) from the coefficients and numpy's shifted Legendre values (block basis: Legendre on [0, T])."""
     big_t, degree = block.basis.t1, block.basis.degree
     p = npleg.legvander(2 * times / big_t - 1, degree)  # (n_steps, d + 1)
@@ -23,7 +23,7 @@ def hand_weights(block: ResNetBlock | HamiltonianBlock, times: np.ndarray) -> tu
     return [np.tensordot(p_k, w, axes=1) for p_k in p], [np.tensordot(p_k, b, axes=1) for p_k in p]
 
 
-def randomize_bias(block: ResNetBlock | HamiltonianBlock) -> None:
+def randomize_bias(block: AbstractFixedGridBlock) -> None:
     with torch.no_grad():
         block.layer.bias_coef.normal_(0.0, 0.3)  # type: ignore[union-attr]
 
@@ -180,3 +180,58 @@ def test_hamiltonian_starts_from_zero_momentum(float64: torch.dtype, seeded: Non
         block.layer.weight_coef.zero_()
         block.layer.bias_coef.zero_()  # type: ignore[union-attr]
     torch.testing.assert_close(block(u), u, rtol=0, atol=0)
+
+
+# ----------------------------------------------------------------------------------------------------- Leapfrog
+
+
+def leapfrog_block(big_t: float = 2.0, n_steps: int = 9) -> LeapfrogBlock:
+    block = LeapfrogBlock(4, make_basis("legendre", 3, 0.0, big_t), n_steps=n_steps, time_init="random")
+    randomize_bias(block)
+    return block
+
+
+def test_leapfrog_equals_hand_written_loop(float64: torch.dtype, seeded: None) -> None:
+    """y_{k+1} = 2 y_k - y_{k-1} + h^2 (-K_k^T tanh(K_k y_k) + c_k), y_{-1} = y_0, in numpy."""
+    block = leapfrog_block()
+    h = 2.0 / 9
+    ks, cs = hand_weights(block, np.linspace(0.0, 2.0, 9))
+    u0 = torch.randn(3, 4)
+    y = y_prev = u0.numpy().copy()
+    for k_mat, c in zip(ks, cs, strict=True):
+        force = -np.tanh(y @ k_mat.T) @ k_mat + c  # rows are samples: K y -> y K^T, K^T z -> z K
+        y, y_prev = 2 * y - y_prev + h**2 * force, y
+    np.testing.assert_allclose(block(u0).detach().numpy(), y, rtol=1e-12, atol=1e-12)
+    assert block.last.nfe_forward == 9 * LeapfrogBlock.NFE_PER_STEP and block.last.steps_accepted == 9
+
+
+def test_leapfrog_is_time_reversible(float64: torch.dtype, seeded: None) -> None:
+    """Run backwards from (y_N, y_{N-1}): the same recurrence on reversed weights recovers (y_0, y_{-1})."""
+    block = leapfrog_block(big_t=5.0, n_steps=12)
+    y0, y_minus1 = torch.randn(5, 4), torch.randn(5, 4)  # a non-zero initial velocity, to test the general case
+    with torch.no_grad():
+        y_last, y_before = block.integrate(y0, y_minus1)
+        back0, back_minus1 = block.inverse(y_last, y_before)
+    assert not torch.allclose(y_last, y0)
+    torch.testing.assert_close(back0, y0, rtol=1e-11, atol=1e-11)
+    torch.testing.assert_close(back_minus1, y_minus1, rtol=1e-11, atol=1e-11)
+
+
+def test_leapfrog_steps_broadcast_over_stacked_models(float64: torch.dtype, seeded: None) -> None:
+    """M stacked models in one call equal M separate calls (the contract of the stacked trainer)."""
+    blocks = [leapfrog_block() for _ in range(3)]
+    weights, biases = zip(*(b.stacked_weights() for b in blocks), strict=True)
+    u = torch.randn(3, 6, 4)
+    stacked = leapfrog_steps(u, torch.stack(weights), torch.stack(biases), blocks[0].h)
+    for m, block in enumerate(blocks):
+        torch.testing.assert_close(stacked[m], block(u[m]), rtol=1e-13, atol=1e-13)
+
+
+def test_leapfrog_parameter_count_equals_the_resnets() -> None:
+    """One K_k (15 x 15) and one outer c_k (15) per coefficient: 240 (d + 1); the ELM model's theta adds the
+    encoder's 15 * 15 + 15, so Legendre d = 3 has 1200 (paper.md Sec. 7, Experiment A)."""
+    from ctdnn_bench.models import ModelConfig, build_model, parameter_counts
+
+    for degree, theta in ((3, 1200), (6, 1920)):
+        counts = parameter_counts(build_model(ModelConfig(architecture="leapfrog", degree=degree), 15, 10, seed=0))
+        assert counts["dynamics"] == 240 * (degree + 1) and counts["theta"] == theta

@@ -37,7 +37,12 @@ def _group(architecture: str, dtype: str) -> list[RunConfig]:
     """Bases, degrees, T and seeds mixed; member 1 diverges, member 2 stops early (and is clipped)."""
     base = TrainConfig(epochs=5, batch_size=16, alpha1=1e-5, alpha2=1e-3, decoder_warm_start=True, eval_every=2)
     huge = 1e200 if dtype == "float64" else 1e30  # one Adam step makes the next loss overflow
-    trains = [base, replace(base, lr=huge), replace(base, loss_tol=0.24, grad_clip=0.5), replace(base, lr=3e-3)]
+    trains = [
+        base,
+        replace(base, lr=huge),
+        replace(base, loss_tol=0.26 if architecture == "leapfrog" else 0.24, grad_clip=0.5),
+        replace(base, lr=3e-3),
+    ]
     variants = [
         ("legendre", 4, None, 1.0),
         ("monomial", 3, "raw", 10.0),
@@ -65,7 +70,7 @@ def _rel(a: float, b: float) -> float:
     return abs(a - b) / max(abs(a), 1e-300)
 
 
-@pytest.mark.parametrize("architecture", ["resnet", "hamiltonian"])
+@pytest.mark.parametrize("architecture", ["resnet", "hamiltonian", "leapfrog"])
 @pytest.mark.parametrize(("dtype", "tol"), [("float64", 1e-10), ("float32", 1e-5)])
 def test_stacked_records_equal_single_runs(data: Any, architecture: str, dtype: str, tol: float) -> None:
     cfgs = _group(architecture, dtype)
@@ -73,8 +78,10 @@ def test_stacked_records_equal_single_runs(data: Any, architecture: str, dtype: 
     statuses = []
     for cfg, got in zip(cfgs, stacked, strict=True):
         want = train_surrogate(cfg, data)
-        for k in ("status", "reason", "diverged_at", "history_unit"):
+        for k in ("status", "diverged_at", "history_unit"):
             assert got[k] == want[k], k
+        # the reason names the non-finite quantity; past overflow, inf or nan depends on the order of operations
+        assert (got["reason"] or "").split(" (")[0] == (want["reason"] or "").split(" (")[0]
         assert got["history"].keys() == want["history"].keys()
         for k, column in want["history"].items():
             assert len(got["history"][k]) == len(column), k
@@ -83,7 +90,7 @@ def test_stacked_records_equal_single_runs(data: Any, architecture: str, dtype: 
         assert got["final"].keys() == want["final"].keys()
         for k, v in want["final"].items():
             if k != "train_time":
-                assert _rel(float(v), float(got["final"][k])) <= tol, k
+                assert _rel(float(v or 0), float(got["final"][k] or 0)) <= tol, k
         assert got["group"]["size"] == len(cfgs)
         statuses.append((want["status"], want["final"]["stopped_early"]))
     # the group really contains a divergence and an early stop
@@ -182,4 +189,4 @@ def test_sweep_stacked_equals_sweep_single(tmp_path: Any, data: Any, monkeypatch
         assert stacked["group"]["size"] == len(cfgs) and "group" not in single
         for k, v in single["final"].items():
             if k != "train_time":
-                assert _rel(float(v), float(stacked["final"][k])) <= 1e-10, k
+                assert _rel(float(v or 0), float(stacked["final"][k] or 0)) <= 1e-10, k

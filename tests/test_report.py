@@ -28,6 +28,7 @@ SECTIONS = (
     "training-curves",
     "degrees",
     "neural-ode",
+    "table4",
     "table2",
     "table3",
     "harness",

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from ctdnn_bench.cli import PROFILE_NAMES
 from ctdnn_bench.errors import ConfigError, DataError, ResultsError
 from ctdnn_bench.experiments import EXPERIMENTS, PROFILES, experiment_configs
 from ctdnn_bench.models import ModelConfig
@@ -99,7 +100,7 @@ def test_bad_data_fails_before_any_run(tmp_path: Path) -> None:
 
 def test_experiment_grids() -> None:
     t2 = experiment_configs("table2", "quick")
-    assert len(t2) == 3 * 3 * 2 * 7 and len({c.key() for c in t2}) == len(t2)
+    assert len(t2) == 3 * 3 * 3 * 7 and len({c.key() for c in t2}) == len(t2)  # resnet, hamiltonian, leapfrog
     assert {c.key() for c in experiment_configs("table3", "quick")} <= {c.key() for c in t2}
     none = next(c for c in t2 if c.label == "none")
     assert (none.model.basis, none.model.degree, none.model.n_steps) == ("piecewise_constant", 11, 12)
@@ -108,7 +109,12 @@ def test_experiment_grids() -> None:
     assert {c.seed_init for c in experiment_configs("node", "quick", seeds=(7, 8))} == {7, 8}
     v1 = experiment_configs("table2", "quick", protocol="v1")[0]
     assert v1.train.loss_tol == 0.01 and v1.model.decoder_init == "randn" and not v1.train.decoder_warm_start
-    assert set(EXPERIMENTS) == {"table2", "table3", "node"} and set(PROFILES) == {"quick", "paper"}
+    assert v1.train.optimizer == "adam_meganet" and t2[0].train.optimizer == "adam"
+    assert set(EXPERIMENTS) == {"table2", "table3", "node", "table4"}
+    assert tuple(PROFILES) == PROFILE_NAMES  # the CLI names them without importing torch
+    standard = experiment_configs("table2", "standard")
+    assert len({c.seed_init for c in standard}) >= 5 and {c.train.epochs for c in standard} == {200, 500}
+    assert len({c.seed_init for c in experiment_configs("node", "standard")}) >= 3
     with pytest.raises(ConfigError, match="did you mean 'table2'"):
         experiment_configs("tabel2")
     with pytest.raises(ConfigError, match="profile"):

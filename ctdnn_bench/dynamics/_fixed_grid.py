@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 import torch
 from torch import Tensor, nn
@@ -43,14 +45,14 @@ class AbstractFixedGridBlock(StatsMixin, nn.Module):
     models (:mod:`ctdnn_bench.training.ensemble`) runs the same arithmetic as one model.
     """
 
-    NFE_PER_STEP: int = 1
-
     @staticmethod
     def steps(u: Tensor, weights: Tensor, biases: Tensor, h: float | Tensor) -> Tensor:
         """The block's map over grid weights ``(..., n_steps, width, width)``; see the subclasses."""
         raise NotImplementedError
 
     basis_values: Tensor  # (n_steps, n_functions), the basis on the step times
+    #: evaluations of the layer per step (the NFE of one forward pass is ``NFE_PER_STEP * n_steps``)
+    NFE_PER_STEP: ClassVar[int] = 1
 
     def __init__(
         self,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import torch
 from torch import Tensor
 
@@ -44,7 +46,7 @@ class HamiltonianBlock(AbstractFixedGridBlock):
     ``(batch, width)``. Counts two vector-field evaluations per step.
     """
 
-    NFE_PER_STEP = 2
+    NFE_PER_STEP: ClassVar[int] = 2
 
     @staticmethod
     def steps(u: Tensor, weights: Tensor, biases: Tensor, h: float | Tensor) -> Tensor:

@@ -12,9 +12,13 @@ from torchdiffeq import odeint, odeint_adjoint
 
 from ctdnn_bench._checks import check_features
 from ctdnn_bench.bases import AbstractBasis
-from ctdnn_bench.errors import ConfigError, SolverError
+from ctdnn_bench.errors import ConfigError, SolverError, require_choices
 from ctdnn_bench.integrators import get_integrator, reconstruct_steps
 from ctdnn_bench.stats import SolveStats, StatsMixin
+
+#: Error norms of torchdiffeq's adjoint solve: ``default`` (the whole augmented state, parameter adjoint included) or
+#: ``seminorm`` (state and state adjoint only; Kidger, Chen & Lyons, "Hey, that's not an ODE", ICML 2021).
+ADJOINT_NORMS = ("default", "seminorm")
 
 
 class _CountedField(nn.Module):
@@ -99,6 +103,10 @@ class NeuralODEBlock(StatsMixin, nn.Module):
         method: a name in :data:`~ctdnn_bench.integrators.INTEGRATORS`.
         rtol, atol: tolerances of adaptive methods.
         adjoint: optimize-then-discretize (True) or discretize-then-optimize (False).
+        adjoint_norm: error norm of the adjoint solve: ``default`` (torchdiffeq's: the whole augmented state,
+            including the parameter adjoint) or ``seminorm`` (state and state adjoint only, Kidger et al. 2021;
+            the parameter adjoint is an integral that no later stage reads, so its error need not steer the steps).
+            Settable between calls.
         step_size: step of fixed-step methods (default ``(t1 - t0) / 12``).
         max_nfe: evaluations allowed per solve and phase before :class:`SolverError` (nothing hangs).
     """
@@ -113,6 +121,7 @@ class NeuralODEBlock(StatsMixin, nn.Module):
         rtol: float = 1e-7,
         atol: float = 1e-9,
         adjoint: bool = True,
+        adjoint_norm: str = "default",
         step_size: float | None = None,
         max_nfe: int = 20_000,
     ) -> None:
@@ -129,7 +138,9 @@ class NeuralODEBlock(StatsMixin, nn.Module):
             raise ConfigError(f"tolerances must be positive, got rtol={rtol}, atol={atol}")
         if max_nfe < 1:
             raise ConfigError(f"max_nfe must be >= 1, got {max_nfe}")
+        require_choices(("adjoint_norm", adjoint_norm, ADJOINT_NORMS))
         self.method, self.rtol, self.atol, self.adjoint, self.max_nfe = method, rtol, atol, adjoint, max_nfe
+        self.adjoint_norm = adjoint_norm
         self.step_size = (self.t1 - self.t0) / 12 if step_size is None else step_size
         if not (math.isfinite(self.step_size) and self.step_size > 0):
             raise ConfigError(f"step_size must be a finite number > 0, got {step_size}")
@@ -165,7 +176,16 @@ class NeuralODEBlock(StatsMixin, nn.Module):
         kwargs = {"rtol": self.rtol, "atol": self.atol, "method": self.method, "options": self._options()}
         try:
             if self.adjoint:
-                sol = odeint_adjoint(counter, u0, t, adjoint_params=tuple(self.field.parameters()), **kwargs)
+                # adjoint_options replace the (forward) options in the backward solve, so they repeat them
+                adjoint_options = {**self._options(), "norm": "seminorm"} if self.adjoint_norm == "seminorm" else None
+                sol = odeint_adjoint(
+                    counter,
+                    u0,
+                    t,
+                    adjoint_params=tuple(self.field.parameters()),
+                    adjoint_options=adjoint_options,
+                    **kwargs,
+                )
             else:
                 sol = odeint(counter, u0, t, **kwargs)
         except AssertionError as exc:  # torchdiffeq signals step underflow / step budget / nan state this way

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import torch
 from torch import Tensor
 
@@ -35,7 +37,7 @@ class ResNetBlock(AbstractFixedGridBlock):
     :class:`~ctdnn_bench.dynamics._fixed_grid.AbstractFixedGridBlock`.
     """
 
-    NFE_PER_STEP = 1
+    NFE_PER_STEP: ClassVar[int] = 1
     steps = staticmethod(resnet_steps)
 
     def forward(self, u: Tensor) -> Tensor:

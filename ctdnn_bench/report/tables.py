@@ -38,6 +38,8 @@ NODE_LABEL_NOTES = {
     "static": "weights constant in time",
 }
 STANDIN = "DCR stand-in (generated, not the paper's data)"
+#: Fixed-grid architectures that get rows in Table 2 (the Leapfrog network was a column of the first version's).
+TABLE2_ARCHS = ("resnet", "hamiltonian", "leapfrog")
 
 #: Columns that count parameters: shown as their distinct values, not as a mean.
 COUNT_COLUMNS = ("theta", "total", "dynamics", "encoder", "decoder")
@@ -138,7 +140,7 @@ def dataset_name(runs: pd.DataFrame, short: bool = False) -> str:
 def _dto_tasks(table: pd.DataFrame) -> list[tuple[tuple[Any, ...], pd.DataFrame]]:
     if table.empty or "architecture" not in table:
         return []
-    dto = table[table["architecture"].isin(("resnet", "hamiltonian")) & table["label"].isin(DTO_LABELS)]
+    dto = table[table["architecture"].isin(TABLE2_ARCHS) & table["label"].isin(DTO_LABELS)]
     groups = []
     for _task, g in dto.groupby("task"):
         first = g.iloc[0]
@@ -244,6 +246,7 @@ def node_table(table: pd.DataFrame) -> HtmlTable | None:
         "train NFE fwd",
         "train NFE bwd",
         "test NFE",
+        "probe bwd NFE default / seminorm",
     ]
     out = HtmlTable(
         id="node-table",
@@ -271,6 +274,7 @@ def node_table(table: pd.DataFrame) -> HtmlTable | None:
                     stat_cell(r, "nfe_forward_train", 4, finished_only=False),
                     stat_cell(r, "nfe_backward_train", 4, finished_only=False),
                     stat_cell(r, "test_nfe_forward", 4),
+                    _probe_cell(r),
                 ]
             )
     out.notes = [
@@ -280,8 +284,19 @@ def node_table(table: pd.DataFrame) -> HtmlTable | None:
         "'global' is ||P - C||_F / ||C||_F, the metric of the authors' Python code.",
         "Training NFE counts every evaluation of the vector field during training (forward and adjoint solves), "
         "including runs that diverged (up to the divergence); test NFE is one forward solve of the test split.",
+        "Probe: backward NFE of one forward + backward pass of the trained model on a fixed training batch, with the "
+        "adjoint's default error norm (which includes the parameter adjoint, whose scale depends on the basis) and "
+        "with the seminorm (state and state adjoint only; torchdiffeq adjoint_options=dict(norm='seminorm')).",
     ]
     return out
+
+
+def _probe_cell(runs: pd.DataFrame) -> Cell:
+    """Mean probe backward NFE under the default norm / the seminorm (runs recorded before the probe: n/a)."""
+    cols = ("probe_nfe_backward_default", "probe_nfe_backward_seminorm")
+    if not all(c in runs and runs[c].notna().any() for c in cols):
+        return Cell("n/a")
+    return Cell(" / ".join(fmt(runs[c].dropna().mean(), 4) for c in cols))
 
 
 def node_order(g: pd.DataFrame) -> tuple[int, str]:

@@ -18,10 +18,21 @@ import torch
 from ctdnn_bench.errors import ConfigError, require_choices
 from ctdnn_bench.models import ModelConfig
 
-OPTIMIZERS = ("adam", "rmsprop")
+OPTIMIZERS = ("adam", "adam_meganet", "rmsprop")
 LOSSES = ("half_mse", "l1")
 DTYPES = ("float32", "float64")
 TIME_AXES = ("absolute", "relative")
+
+#: Fields added after run records were first written, as ``"model.<name>"`` / ``"train.<name>"``. Where such a field
+#: has its default value, :meth:`RunConfig.key` leaves it out of the hash, so every run configured before the field
+#: existed keeps its key (and its record). Append here whenever a field is added to ModelConfig or TrainConfig.
+LATE_FIELDS: tuple[str, ...] = (
+    "model.adjoint_norm",
+    "train.lr_step",
+    "train.lr_decay",
+    "train.patience",
+    "train.restore_best",
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,7 +40,9 @@ class TrainConfig:
     """Optimizer and stopping rules.
 
     Args:
-        optimizer: ``adam`` (paper DTO) or ``rmsprop`` (spiral task).
+        optimizer: ``adam`` (``torch.optim.Adam``: bias correction by step count), ``adam_meganet`` (the authors'
+            MATLAB ADAM: bias correction by epoch, eps inside the square root; see
+            :mod:`~ctdnn_bench.training.adam_meganet`) or ``rmsprop`` (spiral task).
         lr: learning rate (paper: 1e-3).
         batch_size: minibatch size (paper: 32).
         epochs: passes over the training set (surrogates; paper 10,000).
@@ -46,6 +59,12 @@ class TrainConfig:
         stall_ratio: a run "stalls" if its final training loss exceeds ``stall_ratio`` x its first recorded one.
         batch_time, n_windows, time_axis: spiral task windows (paper: 10 points; 20 windows on a relative time
             axis in torchdiffeq's demo and v1, one window on absolute time in the revision).
+        lr_step, lr_decay: multiply the learning rate by ``lr_decay`` every ``lr_step`` optimizer steps (torch's
+            ``StepLR``; the revised neural-ODE protocol: 500, 0.5); ``lr_step = 0`` keeps it constant.
+        patience: stop after this many evaluations in a row without a new best validation error (revised
+            neural-ODE protocol: 5); 0 = never.
+        restore_best: evaluate (and record final metrics of) the parameters of the evaluation with the best
+            validation error instead of the last ones (revised neural-ODE protocol).
     """
 
     optimizer: str = "adam"
@@ -64,6 +83,10 @@ class TrainConfig:
     batch_time: int = 10
     n_windows: int = 1
     time_axis: str = "absolute"
+    lr_step: int = 0
+    lr_decay: float = 0.5
+    patience: int = 0
+    restore_best: bool = False
 
     def __post_init__(self) -> None:
         require_choices(
@@ -80,6 +103,11 @@ class TrainConfig:
             )
         if self.alpha1 < 0 or self.alpha2 < 0:
             raise ConfigError(f"regularization weights must be >= 0, got alpha1={self.alpha1}, alpha2={self.alpha2}")
+        if self.lr_step < 0 or self.patience < 0 or not 0 < self.lr_decay <= 1:
+            raise ConfigError(
+                f"need lr_step >= 0, patience >= 0 and 0 < lr_decay <= 1; got {self.lr_step}, {self.patience}, "
+                f"{self.lr_decay}"
+            )
         if self.batch_time < 2 or self.n_windows < 1:
             raise ConfigError(f"need batch_time >= 2 and n_windows >= 1, got {self.batch_time}, {self.n_windows}")
 
@@ -141,10 +169,22 @@ class RunConfig:
             raise ConfigError(f"device {self.device!r} requested, but torch sees no CUDA device here; use --device cpu")
 
     def key(self) -> str:
-        """16 hex digits of the sha256 of the canonical JSON config, without ``label`` (it does not change results)."""
+        """16 hex digits of the sha256 of the canonical JSON config, without ``label`` (it does not change results)
+        and without the :data:`LATE_FIELDS` that have their default value."""
         d = self.to_dict()
         d.pop("label")
+        sections = {"model": ModelConfig, "train": TrainConfig}
+        for dotted in LATE_FIELDS:
+            section, name = dotted.split(".")
+            if d[section][name] == _json_default(sections[section], name):
+                del d[section][name]
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _json_default(cls: Any, name: str) -> Any:
+    """The default of field ``name`` of dataclass ``cls`` as it appears in :meth:`RunConfig.to_dict`."""
+    (f,) = (f for f in dataclasses.fields(cls) if f.name == name)
+    return json.loads(json.dumps(f.default))
 
 
 def _build(cls: Any, d: dict[str, Any]) -> Any:

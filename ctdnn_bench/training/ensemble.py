@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -43,8 +43,8 @@ def group_signature(cfg: RunConfig) -> str | None:
     m, t = cfg.model, cfg.train
     if cfg.dataset == "spiral" or not hasattr(MODELS[m.architecture], "steps"):
         return None
-    if t.optimizer not in STACKABLE_OPTIMIZERS or t.iterations:
-        return None
+    if t.optimizer not in STACKABLE_OPTIMIZERS or t.iterations or t.patience or t.restore_best or t.lr_step:
+        return None  # the revised neural-ODE protocol's schedule, patience and checkpoint are single-run only
     shared = {
         "dataset": cfg.dataset,
         "seed_split": cfg.seed_split,
@@ -75,7 +75,8 @@ class _Member:
     stopped_early: bool = False
     epoch: int = 0
     iterations: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
+    best: float = math.inf
+    best_at: int | None = None
 
 
 def _per_member(cfgs: list[RunConfig], like: Tensor, get: Any) -> Tensor:
@@ -206,6 +207,8 @@ def _evaluate_rows(
         except Diverged as exc:
             m.running, m.failure = False, (str(exc), epoch)
             continue
+        if row["val_rel_err"] < m.best:  # as BestCheckpoint: the evaluation with the best validation error
+            m.best, m.best_at = row["val_rel_err"], epoch
         tol = m.cfg.train.loss_tol
         if tol is not None and row["train_loss"] < tol:
             m.running, m.stopped_early = False, True
@@ -225,13 +228,15 @@ def _finish_all(
             "epochs_run": m.epoch,
             "iterations": m.iterations,
             "stopped_early": m.stopped_early,
+            "best_at": m.best_at,
             **parameter_counts(model),
         }
 
-        def final_metrics(model: SurrogateModel = model, kind: str = m.cfg.train.loss) -> dict[str, float]:
-            return {
+        def final_metrics(model: SurrogateModel = model, kind: str = m.cfg.train.loss) -> dict[str, Any]:
+            per_split = {
                 f"{split}_{k}": v for split, (x, y) in splits.items() for k, v in evaluate(model, x, y, kind).items()
             }
+            return {"restored_best": False, **per_split}
 
         result = finish(m.tracker, m.failure, final, final_metrics)
         result["group"] = {

@@ -12,6 +12,7 @@ from torch import Tensor, nn
 
 from ctdnn_bench.errors import SolverError
 from ctdnn_bench.stats import SolveStats
+from ctdnn_bench.training.adam_meganet import MeganetAdam
 from ctdnn_bench.training.config import TrainConfig
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -42,9 +43,11 @@ class Diverged(Exception):
 
 
 def make_optimizer(cfg: TrainConfig, params: list[nn.Parameter]) -> torch.optim.Optimizer:
-    """Adam (betas 0.9/0.999, eps 1e-8) or RMSprop with the configured learning rate."""
+    """Adam or Meganet's ADAM (betas 0.9/0.999, eps 1e-8), or RMSprop, with the configured learning rate."""
     if cfg.optimizer == "rmsprop":
         return torch.optim.RMSprop(params, lr=cfg.lr)
+    if cfg.optimizer == "adam_meganet":
+        return MeganetAdam(params, lr=cfg.lr, betas=(0.9, 0.999), eps=1e-8)
     return torch.optim.Adam(params, lr=cfg.lr, betas=(0.9, 0.999), eps=1e-8)
 
 
@@ -58,6 +61,13 @@ def function_space_grad_norm(model: nn.Module) -> float:
     parts = [getattr(model, name) for name in ("encoder", "decoder")]
     outer = [p.grad for m in parts for p in m.parameters() if p.grad is not None]
     return math.sqrt(float(grid_sq) + sum(float(g.pow(2).sum()) for g in outer))
+
+
+def make_scheduler(cfg: TrainConfig, opt: torch.optim.Optimizer) -> torch.optim.lr_scheduler.StepLR | None:
+    """torch's ``StepLR(lr_step, lr_decay)``, stepped once per optimizer step, or None if ``lr_step`` is 0."""
+    if not cfg.lr_step:
+        return None
+    return torch.optim.lr_scheduler.StepLR(opt, step_size=cfg.lr_step, gamma=cfg.lr_decay)
 
 
 def optimizer_step(
@@ -169,7 +179,7 @@ def finish(
     tracker: Tracker,
     failure: tuple[str, int] | None,
     final: dict[str, Any],
-    final_metrics: Callable[[], dict[str, float]],
+    final_metrics: Callable[[], dict[str, Any]],
 ) -> dict[str, Any]:
     """The result of a training loop: status, history and ``final`` (plus ``final_metrics()`` if training went well).
 

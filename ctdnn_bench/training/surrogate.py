@@ -9,11 +9,23 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from ctdnn_bench.dynamics import NeuralODEBlock
 from ctdnn_bench.errors import SolverError
 from ctdnn_bench.models import SurrogateModel, build_model, parameter_counts
+from ctdnn_bench.training.adam_meganet import set_epoch
+from ctdnn_bench.training.checkpoint import BestCheckpoint
 from ctdnn_bench.training.config import RunConfig, TrainConfig
-from ctdnn_bench.training.loop import Diverged, Progress, Tracker, finish, make_optimizer, optimizer_step
+from ctdnn_bench.training.loop import (
+    Diverged,
+    Progress,
+    Tracker,
+    finish,
+    make_optimizer,
+    make_scheduler,
+    optimizer_step,
+)
 from ctdnn_bench.training.metrics import loss_value, relative_errors
+from ctdnn_bench.training.probe import adjoint_norm_probe
 
 
 def ridge_warm_start(model: SurrogateModel, x: Tensor, y: Tensor, alpha: float) -> None:
@@ -72,7 +84,9 @@ def train_surrogate(cfg: RunConfig, data: Any, progress: Progress | None = None)
 
     Returns a dict with ``status`` (``ok`` or ``diverged``), ``reason``, ``diverged_at``, ``history`` (lists per
     evaluation: epoch, train_loss, train_rel_err, val_rel_err, nfe_forward/backward and their cumulative sums over
-    training, train_time, grad_norm, grad_norm_max), ``final`` metrics per split and parameter counts.
+    training, train_time, grad_norm, grad_norm_max), ``final`` metrics per split and parameter counts, ``best_at``
+    (the evaluation step with the best validation error), ``restored_best`` (whether ``final`` describes that
+    checkpoint) and, for adjoint neural ODEs, the :func:`~ctdnn_bench.training.probe.adjoint_norm_probe` counts.
     """
     tc = cfg.train
     dtype, device = getattr(torch, cfg.dtype), torch.device(cfg.device)
@@ -87,6 +101,8 @@ def train_surrogate(cfg: RunConfig, data: Any, progress: Progress | None = None)
         ridge_warm_start(model, x_tr, y_tr, tc.alpha2)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = make_optimizer(tc, params)
+    scheduler = make_scheduler(tc, opt)
+    best = BestCheckpoint(model, patience=tc.patience, keep=tc.restore_best)
     gen = torch.Generator().manual_seed(cfg.seed_batch)
     # iteration-capped training (the revised neural-ODE protocol) evaluates every eval_every iterations
     by_iteration = tc.iterations > 0
@@ -107,17 +123,21 @@ def train_surrogate(cfg: RunConfig, data: Any, progress: Progress | None = None)
         )
 
     def evaluate_now(at: int, last: bool) -> bool:
-        """Append a history row if ``at`` is due; True if training should stop early."""
+        """Append a history row if ``at`` is due; True if training should stop early (loss tolerance, patience)."""
         if at % tc.eval_every == 0 or last or at == 1:
             tracker.row(at, metrics)
-            return tc.loss_tol is not None and tracker.history["train_loss"][-1] < tc.loss_tol
+            out_of_patience = best.update(at, tracker.history["val_rel_err"][-1])
+            return out_of_patience or (tc.loss_tol is not None and tracker.history["train_loss"][-1] < tc.loss_tol)
         return False
 
     try:
         for epoch in range(1, tc.epochs + 1):
+            set_epoch(opt, epoch)  # Meganet's ADAM corrects its bias by the epoch index
             batches = torch.randperm(x_tr.shape[0], generator=gen).split(tc.batch_size)
             for b, idx in enumerate(batches):
                 tracker.timed_step(partial(batch_step, idx.to(device)))
+                if scheduler is not None:
+                    scheduler.step()
                 iterations += 1
                 # the last iteration is the cap, or the last batch of the last epoch if that comes first
                 final_step = iterations == tc.iterations or (epoch == tc.epochs and b == len(batches) - 1)
@@ -134,11 +154,23 @@ def train_surrogate(cfg: RunConfig, data: Any, progress: Progress | None = None)
                 break
     except (Diverged, SolverError) as exc:
         failure = (str(exc), iterations if by_iteration else epoch)
-    final = {"epochs_run": epoch, "iterations": iterations, "stopped_early": stopped_early, **parameter_counts(model)}
+    final = {
+        "epochs_run": epoch,
+        "iterations": iterations,
+        "stopped_early": stopped_early,
+        "best_at": best.best_at,
+        **parameter_counts(model),
+    }
 
-    def final_metrics() -> dict[str, float]:
-        return {
-            f"{split}_{k}": v for split, (x, y) in splits.items() for k, v in evaluate(model, x, y, tc.loss).items()
-        }
+    def final_metrics() -> dict[str, Any]:
+        # the revised neural-ODE protocol reports the checkpoint of the best validation error
+        out: dict[str, Any] = {"restored_best": tc.restore_best and best.restore()}
+        out.update(
+            {f"{split}_{k}": v for split, (x, y) in splits.items() for k, v in evaluate(model, x, y, tc.loss).items()}
+        )
+        if isinstance(model.dynamics, NeuralODEBlock):
+            xb, yb = x_tr[: tc.batch_size], y_tr[: tc.batch_size]  # a fixed batch: the first rows of the split
+            out.update(adjoint_norm_probe(model.dynamics, model, lambda: loss_value(model(xb), yb, tc.loss)))
+        return out
 
     return finish(tracker, failure, final, final_metrics)
