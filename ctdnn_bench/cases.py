@@ -241,3 +241,30 @@ TRAININGS: dict[str, RunConfig] = {
 
 #: Data sets whose training epoch is timed.
 EPOCH_DATASETS: tuple[str, ...] = ("elm", "cdr")
+
+
+# ------------------------------------------------------------------------------ stacked-training throughput
+
+#: Group sizes of the stacked-training throughput benchmark: 1 is the single-run trainer, 126 one Table 2 group
+#: (7 variants x 3 T x 6 seeds of one data set and architecture at the paper's settings).
+ENSEMBLE_SIZES = (1, 126)
+
+
+def ensemble_group(size: int, dtype: str = "float64", epochs: int = 1) -> list[RunConfig]:
+    """``size`` ELM runs of one stacked group: ResNet, Legendre d=3, T = 5, the revised protocol, seeds 0, 1, ..."""
+    train = TrainConfig(epochs=epochs, alpha1=1e-5, alpha2=1e-3, decoder_warm_start=True, eval_every=max(epochs, 1))
+    model = ModelConfig(architecture="resnet", basis="legendre", degree=3, final_time=5.0)
+    return [
+        RunConfig(dataset="elm", model=model, train=train, seed_init=s, seed_batch=s, dtype=dtype) for s in range(size)
+    ]
+
+
+def model_epochs_per_second(data: object, size: int, dtype: str = "float64", epochs: int = 1) -> float:
+    """Training throughput of :func:`ensemble_group` on ``data``: model-epochs per second of training steps
+    (evaluations excluded). ``size = 1`` trains with the single-run trainer, larger sizes stacked."""
+    from ctdnn_bench.training.ensemble import train_ensemble
+    from ctdnn_bench.training.surrogate import train_surrogate
+
+    cfgs = ensemble_group(size, dtype, epochs)
+    results = train_ensemble(cfgs, data) if size > 1 else [train_surrogate(cfgs[0], data)]
+    return size * epochs / sum(float(r["final"]["train_time"]) for r in results)

@@ -457,6 +457,22 @@ def cmd_data(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def _print_throughput(data_dir: str | None) -> None:
+    """Stacked vs single-run training throughput on ELM, one thread, both dtypes (information, not a gate)."""
+    from ctdnn_bench import regression
+    from ctdnn_bench.cases import ENSEMBLE_SIZES
+    from ctdnn_bench.data import load_dataset
+
+    data, size = load_dataset("elm", data_dir=data_dir), max(ENSEMBLE_SIZES)
+    with regression.single_thread():
+        for dtype in ("float64", "float32"):
+            single, stacked, ratio = regression.throughput_ratio(data, size, dtype)
+            print(
+                f"ratio stacked_vs_single_{dtype}: {ratio:.2f} ({stacked:.1f} vs {single:.1f} ELM model-epochs/s at "
+                f"M = {size} vs 1, one thread, median of 3 interleaved rounds; not a gate)"
+            )
+
+
 def cmd_regress(args: argparse.Namespace) -> int:
     from ctdnn_bench import regression
 
@@ -467,6 +483,8 @@ def cmd_regress(args: argparse.Namespace) -> int:
     if args.ratios:
         for name, ratio in regression.timing_ratios().items():
             print(f"ratio {name}: {ratio:.3f} (forward+backward time, median of interleaved rounds; not a gate)")
+        if not args.no_training:
+            _print_throughput(args.data_dir)
     if baseline is None:
         print(f"wrote {len(metrics)} metrics to {regression.write_baseline(metrics, args.baseline)}")
         return 0

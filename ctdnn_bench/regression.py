@@ -204,6 +204,23 @@ def paired_ratio(candidate: Callable[[], object], reference: Callable[[], object
     return statistics.median(ratios)
 
 
+def throughput_ratio(data: object, size: int, dtype: str = "float64", rounds: int = 3) -> tuple[float, float, float]:
+    """Stacked vs single-run training throughput on ``data``, measured alternately in this process.
+
+    Returns the median single-run and stacked model-epochs per second and the median of the per-round ratios
+    (see :func:`~ctdnn_bench.cases.model_epochs_per_second`).
+    """
+    from ctdnn_bench.cases import model_epochs_per_second
+
+    model_epochs_per_second(data, 2, dtype)  # warm-up
+    single, stacked = [], []
+    for _ in range(rounds):
+        single.append(model_epochs_per_second(data, 1, dtype, epochs=2))
+        stacked.append(model_epochs_per_second(data, size, dtype))
+    ratios = [b / a for a, b in zip(single, stacked, strict=True)]
+    return statistics.median(single), statistics.median(stacked), statistics.median(ratios)
+
+
 def timing_ratios(rounds: int = 41) -> dict[str, float]:
     """Forward+backward time ratios measured in this process (information, not a gate):
 

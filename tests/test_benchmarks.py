@@ -10,6 +10,7 @@ Groups are ``<architecture>-<pass>``; NFE, steps and condition numbers go into e
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,7 +18,7 @@ import pytest
 import torch
 from torch import Tensor, nn
 
-from ctdnn_bench.cases import CASES, NAMES, BenchCase, loss
+from ctdnn_bench.cases import CASES, ENSEMBLE_SIZES, NAMES, BenchCase, loss, model_epochs_per_second
 from ctdnn_bench.conditioning import basis_matrix, condition_number, gram_matrix
 from ctdnn_bench.integrators import INTEGRATORS
 from ctdnn_bench.stats import SolveStats
@@ -109,3 +110,23 @@ def test_backward(benchmark: Any, case: BenchCase) -> None:
     else:
         assert stats.nfe_backward == 0
     benchmark.extra_info.update(describe(case), **stats.as_dict())
+
+
+@pytest.fixture(scope="module")
+def elm() -> Any:
+    from ctdnn_bench.data import load_dataset
+    from ctdnn_bench.data.fetch import resolve_data_dir
+
+    data_dir = resolve_data_dir(None)
+    if data_dir is None or not (data_dir / "NNERDS.mat").is_file():
+        pytest.skip("NNERDS.mat not in $CTDNN_DATA_DIR")
+    return load_dataset("elm")
+
+
+@pytest.mark.parametrize("size", ENSEMBLE_SIZES, ids=lambda m: f"M{m}")
+def test_stacked_epoch(benchmark: Any, elm: Any, size: int) -> None:
+    """One ELM training epoch of a stacked group of ``size`` runs (M = 1: the single-run trainer)."""
+    benchmark.group = "stacked-training-epoch"
+    rate = benchmark.pedantic(model_epochs_per_second, args=(elm, size), rounds=1, iterations=1)
+    benchmark.extra_info.update({"M": size, "model_epochs_per_s": rate})
+    assert math.isfinite(rate) and rate > 0
