@@ -18,10 +18,19 @@ import torch
 from ctdnn_bench.errors import ConfigError, require_choices
 from ctdnn_bench.models import ModelConfig
 
-OPTIMIZERS = ("adam", "rmsprop")
+OPTIMIZERS = ("adam", "rmsprop", "gnvpro")
 LOSSES = ("half_mse", "l1")
 DTYPES = ("float32", "float64")
 TIME_AXES = ("absolute", "relative")
+
+#: GNvpro's work-unit budget when ``TrainConfig.work_units`` is 0 (the paper's ``maxWorkUnits``).
+GNVPRO_WORK_UNITS = 4000
+#: The paper's regularization of GNvpro (alpha1 on theta, alpha2 on the decoder); the CLI applies it by default.
+GNVPRO_ALPHAS = {"alpha1": 1e-5, "alpha2": 1e-3}
+
+#: Fields added after run records existed, by config class: left out of :meth:`RunConfig.to_dict` (and so of the
+#: key and of the stored config) while at their default, so that the keys of earlier runs do not change.
+_KEY_OMIT_IF_DEFAULT: dict[str, frozenset[str]] = {"train": frozenset({"work_units"})}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,7 +38,11 @@ class TrainConfig:
     """Optimizer and stopping rules.
 
     Args:
-        optimizer: ``adam`` (paper DTO) or ``rmsprop`` (spiral task).
+        optimizer: ``adam`` (paper DTO), ``rmsprop`` (spiral task) or ``gnvpro`` (paper DTO, second column of Table 2:
+            variable projection + trust-region Gauss-Newton-Krylov, full batch; see
+            :func:`ctdnn_bench.training.gnvpro.train_gnvpro`). gnvpro uses ``alpha1``, ``alpha2``, ``work_units``
+            and ``eval_every`` (in outer iterations) and ignores the minibatch settings (lr, batch_size, epochs,
+            iterations, decoder_warm_start: its decoder is always the ridge solution).
         lr: learning rate (paper: 1e-3).
         batch_size: minibatch size (paper: 32).
         epochs: passes over the training set (surrogates; paper 10,000).
@@ -44,6 +57,8 @@ class TrainConfig:
         eval_every: evaluate train/val metrics every this many epochs (iterations for the spiral task and for
             iteration-capped surrogate training); the first and last are always evaluated.
         stall_ratio: a run "stalls" if its final training loss exceeds ``stall_ratio`` x its first recorded one.
+        work_units: gnvpro only: the budget in work units (an evaluation of objective and gradient = 2, a
+            Gauss-Newton product = 2, a trial evaluation = 1); 0 = :data:`GNVPRO_WORK_UNITS` (the paper's 4000).
         batch_time, n_windows, time_axis: spiral task windows (paper: 10 points; 20 windows on a relative time
             axis in torchdiffeq's demo and v1, one window on absolute time in the revision).
     """
@@ -64,6 +79,7 @@ class TrainConfig:
     batch_time: int = 10
     n_windows: int = 1
     time_axis: str = "absolute"
+    work_units: int = 0
 
     def __post_init__(self) -> None:
         require_choices(
@@ -82,6 +98,24 @@ class TrainConfig:
             raise ConfigError(f"regularization weights must be >= 0, got alpha1={self.alpha1}, alpha2={self.alpha2}")
         if self.batch_time < 2 or self.n_windows < 1:
             raise ConfigError(f"need batch_time >= 2 and n_windows >= 1, got {self.batch_time}, {self.n_windows}")
+        self._check_gnvpro()
+
+    def _check_gnvpro(self) -> None:
+        if isinstance(self.work_units, bool) or not isinstance(self.work_units, int) or self.work_units < 0:
+            raise ConfigError(f"work_units must be an integer >= 0 (0 = {GNVPRO_WORK_UNITS}), got {self.work_units!r}")
+        if self.optimizer != "gnvpro":
+            if self.work_units:
+                raise ConfigError(f"work_units applies only to optimizer 'gnvpro', not {self.optimizer!r}")
+            return
+        if self.loss != "half_mse":
+            raise ConfigError(f"gnvpro minimizes a sum of squares: use loss 'half_mse', not {self.loss!r}")
+        if self.loss_tol is not None or self.grad_clip is not None:
+            raise ConfigError("loss_tol and grad_clip do not apply to gnvpro (it stops on its work-unit budget)")
+
+    @property
+    def budget(self) -> int:
+        """gnvpro's work-unit budget (``work_units``, or :data:`GNVPRO_WORK_UNITS` if that is 0)."""
+        return self.work_units or GNVPRO_WORK_UNITS
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -121,10 +155,22 @@ class RunConfig:
                 "the spiral task needs architecture 'node' with width 2 (the state is 2-d); use "
                 "ModelConfig(architecture='node', width=2, hidden=(50,), final_time=25.0)"
             )
+        if self.train.optimizer == "gnvpro" and self.model.architecture not in ("resnet", "hamiltonian"):
+            raise ConfigError(
+                f"optimizer 'gnvpro' trains the discretize-then-optimize surrogates (resnet, hamiltonian), not "
+                f"architecture {self.model.architecture!r} (neural ODEs and the spiral task use adam or rmsprop)"
+            )
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready nested dict (tuples become lists)."""
-        return json.loads(json.dumps(dataclasses.asdict(self)))
+        """A JSON-ready nested dict (tuples become lists), without late fields at their default
+        (:data:`_KEY_OMIT_IF_DEFAULT`): configs that do not use them keep the form, and the key, they always had."""
+        d = json.loads(json.dumps(dataclasses.asdict(self)))
+        for section, names in _KEY_OMIT_IF_DEFAULT.items():
+            defaults = {f.name: f.default for f in dataclasses.fields(getattr(self, section))}
+            for name in names:
+                if d[section][name] == defaults[name]:
+                    del d[section][name]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RunConfig:
