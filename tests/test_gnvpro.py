@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,17 +14,20 @@ import torch
 from torch import Tensor
 from torch.func import grad, jacfwd
 
+from ctdnn_bench.cli import main
 from ctdnn_bench.data import SurrogateDataset
 from ctdnn_bench.errors import ConfigError
 from ctdnn_bench.models import ModelConfig, build_model
 from ctdnn_bench.optim.gauss_newton import linearize
 from ctdnn_bench.optim.varpro import VarProObjective
+from ctdnn_bench.store import ResultsStore
 from ctdnn_bench.training import RunConfig, TrainConfig, train
 from ctdnn_bench.training.loop import HISTORY_KEYS
 from ctdnn_bench.training.metrics import loss_value
 from ctdnn_bench.training.surrogate import regularization
 
 F64 = torch.float64
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 ALPHAS = {"alpha1": 1e-5, "alpha2": 1e-3}
 
 
@@ -206,3 +210,68 @@ def test_keys_of_earlier_configs_are_unchanged() -> None:
     gn = RunConfig(train=TrainConfig(optimizer="gnvpro", work_units=300))
     assert gn.to_dict()["train"]["work_units"] == 300 and RunConfig.from_dict(gn.to_dict()) == gn
     assert gn.key() != RunConfig(train=TrainConfig(optimizer="gnvpro", work_units=301)).key()
+
+
+# ------------------------------------------------------------------------------------------------------- CLI
+
+
+def test_cli_optimizer_choices_are_the_configs() -> None:
+    from ctdnn_bench import cli
+    from ctdnn_bench.training.config import OPTIMIZERS
+
+    assert cli.OPTIMIZERS == OPTIMIZERS
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "CDR_Data.mat").is_file(), reason=f"no data in {SHARED_DATA}")
+def test_cli_trains_with_gnvpro(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = [
+        "train",
+        "--dataset",
+        "cdr",
+        "--n-steps",
+        "3",
+        "--width",
+        "5",
+        "--optimizer",
+        "gnvpro",
+        "--work-units",
+        "10",
+    ]
+    assert main([*argv, "--results-dir", str(tmp_path), "--data-dir", str(SHARED_DATA)]) == 0
+    (record,) = list(ResultsStore(tmp_path).records())
+    train_cfg = record["config"]["train"]
+    assert train_cfg["optimizer"] == "gnvpro" and train_cfg["work_units"] == 10
+    assert (train_cfg["alpha1"], train_cfg["alpha2"]) == (1e-5, 1e-3)  # the paper's, by default
+    assert record["status"] == "ok" and record["history_unit"] == "iteration"
+    out = capsys.readouterr().out
+    assert record["final"]["work_units"] >= 10 and f"{record['final']['work_units']} work units" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--optimizer", "gnvpo"], "invalid choice: 'gnvpo'"),
+        (["--optimizer", "gnvpro", "--work-units", "0"], "expected an integer >= 1, got 0"),
+        (["--optimizer", "gnvpro", "--work-units", "4e3"], "expected an integer >= 1, got '4e3'"),
+        (["--optimizer", "gnvpro", "--work-units"], "expected one argument"),
+    ],
+)
+def test_cli_bad_values_exit_2(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["train", *argv])
+    assert exc.value.code == 2 and message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--work-units", "100"], "work_units applies only to optimizer 'gnvpro', not 'adam'"),
+        (["--optimizer", "gnvpro", "--architecture", "node"], "not architecture 'node'"),
+        (["--optimizer", "gnvpro", "--loss", "l1"], "use loss 'half_mse'"),
+    ],
+)
+def test_cli_bad_combinations_exit_2(
+    argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["train", *argv, "--results-dir", str(tmp_path)]) == 2
+    assert message in capsys.readouterr().err and not list(tmp_path.rglob("*.json"))
