@@ -300,3 +300,20 @@ def test_table2_and_table3_have_the_optimizer_axis() -> None:
                    node_datasets=()).gnvpro_work_units == 1000  # fmt: skip
     v1 = experiment_configs("table2", "quick", protocol="v1")
     assert {c.key() for c in v1 if c.train.optimizer == "gnvpro"} <= {c.key() for c in experiment_configs("table2")}
+
+
+# ------------------------------------------------------------------------------------------ benchmark harness
+
+
+def test_gnvpro_cases_are_seeded_and_in_the_regression_baseline() -> None:
+    from ctdnn_bench.cases import BY_NAME, GNVPRO_CASES
+    from ctdnn_bench.regression import DEFAULT_BASELINE, load_baseline
+
+    baseline = load_baseline(Path(__file__).resolve().parents[1] / DEFAULT_BASELINE)
+    for case in GNVPRO_CASES:
+        assert case.block in BY_NAME
+        first = case.one_iteration()
+        assert first == case.one_iteration()  # seeded: the same numbers twice
+        assert first["work_units"] == 2 + 2 * first["gmres_iterations"] + 1
+        for key in ("gmres_iterations", "gmres_residual", "work_units", "nfe_forward", "objective"):
+            assert f"gnvpro/{case.name}/{key}" in baseline
