@@ -32,9 +32,25 @@ examples:
   ctdnn-bench reproduce --profile paper --plan  # projected wall time of the paper settings; runs nothing
   ctdnn-bench run table2 --profile paper --seeds 20 0 1 --scheduler tcp://head:8786
   ctdnn-bench train --dataset elm --architecture resnet --basis legendre --degree 3 -T 5 --epochs 50
+  ctdnn-bench train --dataset elm --basis legendre --degree 3 --optimizer gnvpro --work-units 4000
   ctdnn-bench conditioning --degrees 3 4 5 6
   ctdnn-bench data --data-dir ../shared/data    # verify (or download) the data files
 """
+
+
+#: ``TrainConfig`` optimizers (kept here so that building the parser does not import torch; a test keeps them equal).
+OPTIMIZERS = ("adam", "adam_meganet", "rmsprop", "gnvpro")
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
+    return value
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -135,7 +151,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument("--adjoint-norm", help="error norm of the adjoint solve: default or seminorm")
     g = p.add_argument_group("training (see TrainConfig)")
-    g.add_argument("--optimizer", help="adam (torch), adam_meganet (the authors' MATLAB ADAM) or rmsprop")
+    g.add_argument(
+        "--optimizer",
+        choices=OPTIMIZERS,
+        help="adam (torch, minibatches), adam_meganet (the authors' MATLAB ADAM), rmsprop (spiral task) or gnvpro "
+        "(variable projection + trust-region Gauss-Newton, "
+        "full batch, resnet/hamiltonian; alpha1/alpha2 default to the paper's 1e-5/1e-3)",
+    )
     g.add_argument("--lr", type=float)
     g.add_argument("--batch-size", type=int)
     g.add_argument("--epochs", type=int)
@@ -162,6 +184,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_const",
         const=True,
         help="report the checkpoint with the best validation error",
+    )
+    g.add_argument(
+        "--work-units",
+        type=positive_int,
+        metavar="N",
+        help="gnvpro: budget in work units (objective+gradient 2, Gauss-Newton product 2, trial 1; default 4000)",
     )
 
     p = sub.add_parser("run", help="run one experiment (table2, table3, node, table4, conditioning)")
@@ -244,7 +272,7 @@ def cmd_conditioning(args: argparse.Namespace) -> int:
 def train_config_from_args(args: argparse.Namespace) -> Any:
     """A RunConfig from an optional TOML file overridden by the flags that were given."""
     from ctdnn_bench.models import ModelConfig
-    from ctdnn_bench.training.config import RunConfig, TrainConfig
+    from ctdnn_bench.training.config import GNVPRO_ALPHAS, RunConfig, TrainConfig
 
     base: dict[str, Any] = {"model": {}, "train": {}}
     if args.config:
@@ -265,6 +293,9 @@ def train_config_from_args(args: argparse.Namespace) -> Any:
             base["train"][key] = value
         elif key in top_keys:
             base[key] = value
+    if base.get("train", {}).get("optimizer") == "gnvpro":
+        for name, value in GNVPRO_ALPHAS.items():  # the paper's GNvpro regularization unless given
+            base["train"].setdefault(name, value)
     d = base.get("model", {})
     if d.get("basis") == "static":
         d.setdefault("degree", 0)
@@ -287,8 +318,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         cfg.check_device()  # bad device or data fail before the progress bar
         load_data(cfg.dataset, args.data_dir, cfg.seed_split)
         by_iteration = cfg.dataset == "spiral" or cfg.train.iterations > 0
-        total = cfg.train.iterations if by_iteration else cfg.train.epochs
-        with tqdm(total=total, desc=f"train {cfg.label}", unit="it" if by_iteration else "epoch") as bar:
+        total, unit = (cfg.train.iterations, "it") if by_iteration else (cfg.train.epochs, "epoch")
+        if cfg.train.optimizer == "gnvpro":
+            total, unit = cfg.train.budget, "WU"  # progress in work units
+        with tqdm(total=total, desc=f"train {cfg.label}", unit=unit) as bar:
 
             def progress(done: int, _total: int) -> None:
                 bar.update(done - bar.n)
@@ -323,6 +356,8 @@ def _print_record(record: dict[str, Any], path: Path) -> None:
         f"  parameters: theta {f.get('theta')}, total {f.get('total')}; training NFE forward "
         f"{f.get('nfe_forward_train')}, backward {f.get('nfe_backward_train')}; train time {f.get('train_time'):.1f} s"
     )
+    if "work_units" in f:  # gnvpro
+        print(f"  gnvpro: {f['iterations']} iterations, {f['work_units']} work units ({f['optimizer_stop']})")
     print(f"  stalled: {record['stalled']}; record: {path}")
 
 
@@ -336,7 +371,8 @@ def _summary_table(results_dir: str, keys: set[str]) -> str:
     if df.empty:
         return "(no records)"
     df = df.assign(arch=df["architecture"], err=df["test_rel_err"] if "test_rel_err" in df else float("nan"))
-    table = df.pivot_table(index=["dataset", "arch", "T"], columns="label", values="err", aggfunc="mean")
+    index = ["dataset", "arch", "T", *(["optimizer"] if df["optimizer"].nunique() > 1 else [])]
+    table = df.pivot_table(index=index, columns="label", values="err", aggfunc="mean")
     return str(table.round(4).to_string())
 
 

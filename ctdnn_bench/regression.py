@@ -2,7 +2,8 @@
 
 Timing on shared machines is noisy (1.0-1.7x between processes), so the gate uses only quantities that are exactly
 reproducible given seeds, fixed inputs, float64 and ``torch.set_num_threads(1)``: NFE and steps per benchmark case,
-parameter counts, condition numbers, and the errors of short seeded training runs. ``ctdnn-bench regress`` compares
+parameter counts, condition numbers, the GMRES iterations and residual of one GNvpro iteration, and the errors of
+short seeded training runs. ``ctdnn-bench regress`` compares
 them with ``results/baselines/metrics.json``; ``ctdnn-bench regress --update`` regenerates that file, which is the
 documented way to accept a deliberate change. Speed is reported as ratios measured side by side in one process.
 """
@@ -73,6 +74,14 @@ def conditioning_metrics() -> Metrics:
     return out
 
 
+def gnvpro_metrics() -> Metrics:
+    """GMRES iterations and relative residual, work units, forward NFE and objective of the first trust-region
+    iteration of every :data:`~ctdnn_bench.cases.GNVPRO_CASES` entry (seeded synthetic data: no files needed)."""
+    from ctdnn_bench.cases import GNVPRO_CASES
+
+    return {f"gnvpro/{case.name}/{k}": v for case in GNVPRO_CASES for k, v in case.one_iteration().items()}
+
+
 def training_metrics(data_dir: str | Path | None = None) -> Metrics:
     """Errors, loss and training NFE of the short seeded runs in :data:`~ctdnn_bench.cases.TRAININGS`."""
     from ctdnn_bench.cases import TRAININGS
@@ -90,7 +99,7 @@ def training_metrics(data_dir: str | Path | None = None) -> Metrics:
 def compute_metrics(data_dir: str | Path | None = None, *, training: bool = True) -> Metrics:
     """All regression metrics, computed on one thread. ``training=False`` leaves out the runs that need data."""
     with single_thread():
-        metrics = {**case_metrics(), **conditioning_metrics()}
+        metrics = {**case_metrics(), **conditioning_metrics(), **gnvpro_metrics()}
         if training:
             metrics.update(training_metrics(data_dir))
     return metrics

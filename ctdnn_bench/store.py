@@ -143,6 +143,7 @@ def tidy_row(record: dict[str, Any]) -> dict[str, Any]:
             "lr": t["lr"],
             "epochs": t["epochs"],
             "iterations_cfg": t["iterations"],
+            "work_units_cfg": t.get("work_units", 0),  # gnvpro's budget (0 = its default); absent in older records
         }
     )
     row.update(record.get("final", {}))

@@ -18,7 +18,16 @@ import pytest
 import torch
 from torch import Tensor, nn
 
-from ctdnn_bench.cases import CASES, ENSEMBLE_SIZES, NAMES, BenchCase, loss, model_epochs_per_second
+from ctdnn_bench.cases import (
+    CASES,
+    ENSEMBLE_SIZES,
+    GNVPRO_CASES,
+    NAMES,
+    BenchCase,
+    GnvproCase,
+    loss,
+    model_epochs_per_second,
+)
 from ctdnn_bench.conditioning import basis_matrix, condition_number, gram_matrix
 from ctdnn_bench.integrators import INTEGRATORS
 from ctdnn_bench.stats import SolveStats
@@ -130,3 +139,31 @@ def test_stacked_epoch(benchmark: Any, elm: Any, size: int) -> None:
     rate = benchmark.pedantic(model_epochs_per_second, args=(elm, size), rounds=1, iterations=1)
     benchmark.extra_info.update({"M": size, "model_epochs_per_s": rate})
     assert math.isfinite(rate) and rate > 0
+
+
+@pytest.mark.parametrize("case", GNVPRO_CASES, ids=[c.name for c in GNVPRO_CASES])
+def test_gnvpro_iteration(benchmark: Any, case: GnvproCase) -> None:
+    """One GNvpro trust-region iteration from a fresh start (untimed setup: objective and gradient there)."""
+    benchmark.group = "gnvpro-iteration"
+    objective = case.problem()
+    stats = objective.model.stats
+    with torch.no_grad():
+        objective.residual(objective.theta())
+    per_pass = stats.nfe_forward  # one full-batch forward pass
+    solvers, nfe = [], []
+
+    def setup() -> tuple[tuple[()], dict[str, Any]]:
+        solvers.append(case.solver(objective))
+        nfe.append(stats.nfe_forward)
+        return (), {}
+
+    step = benchmark.pedantic(lambda: solvers[-1].step(), setup=setup, rounds=3, iterations=1)
+    # one trial evaluation, and one forward-mode pass per Gauss-Newton product (2 work units each)
+    assert 1 <= step.gmres_iterations <= 20 and step.work_units == 2 + 2 * step.gmres_iterations + 1
+    assert stats.nfe_forward - nfe[-1] == per_pass * (step.gmres_iterations + 1)
+    benchmark.extra_info.update(
+        case=case.name,
+        gmres_iterations=step.gmres_iterations,
+        work_units=step.work_units,
+        nfe_forward=per_pass * (step.gmres_iterations + 1),
+    )

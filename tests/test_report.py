@@ -43,6 +43,7 @@ FIGURES = (
     "fig-deg-elm",
     "fig-node-spiral",
     "fig-dof",
+    "fig-gnvpro-elm",
     "fig-bench-time",
     "fig-bench-nfe",
     "fig-work-precision",
@@ -165,7 +166,12 @@ def test_tables_and_environment(page: tuple[Path, str]) -> None:
     for tid in ("table2-test", "table3-dof", "node-table", "reference-table", "conditioning-table", "run-counts"):
         assert f'<table id="{tid}">' in html, tid
     assert "torchdiffeq" in html and "git_commit" in html
-    assert re.search(r"Profile <strong>quick</strong> · 88 run record", html)
+    assert re.search(r"Profile <strong>quick</strong> · 102 run record", html)
+    # Table 2 has the paper's two optimizer column groups; the ELM group row names both budgets
+    table2 = re.search(r'<table id="table2-test">(.*?)</table>', html, re.S)
+    assert table2 and '<td class="group" colspan="7">ADAM</td>' in table2.group(1)
+    assert '<td class="group" colspan="7">GNvpro</td>' in table2.group(1)
+    assert "ELM (ADAM: 2 epochs; GNvpro: 250 work units)" in table2.group(1)
 
 
 def test_chromium_screenshot_is_not_blank(page: tuple[Path, str], tmp_path: Path) -> None:

@@ -30,9 +30,11 @@ def test_load_runs_reads_the_fixture_and_adds_columns() -> None:
     t = runs.table
     assert len(t) == len(list((FIXTURE / "runs").glob("*.json"))) and runs.notes == []
     assert {"task", "failed", "grad_norm_peak", "nfe_train", "experiment"} <= set(t.columns)
-    # runs that differ only in basis share a task signature; a different T does not
+    # runs that differ only in basis share a task signature; a different T or optimizer does not
     elm = t[(t["dataset"] == "elm") & (t["architecture"] == "resnet")]
-    assert elm.groupby("T")["task"].nunique().eq(1).all() and elm["task"].nunique() == 2
+    adam = elm[elm["optimizer"] == "adam"]
+    assert adam.groupby("T")["task"].nunique().eq(1).all() and adam["task"].nunique() == 2
+    assert elm.loc[elm["optimizer"] == "gnvpro", "task"].nunique() == 1 and elm["task"].nunique() == 3
     assert t.loc[t["dataset"] == "dcr", "standin"].all()
     key = t["key"].iloc[0]
     assert len(runs.history(key)) == runs.records[key]["history"]["train_loss"].__len__()

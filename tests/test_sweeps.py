@@ -100,12 +100,13 @@ def test_bad_data_fails_before_any_run(tmp_path: Path) -> None:
 
 def test_experiment_grids() -> None:
     t2 = experiment_configs("table2", "quick")
-    assert len(t2) == 3 * 3 * 3 * 7 and len({c.key() for c in t2}) == len(t2)  # resnet, hamiltonian, leapfrog
+    assert len(t2) == 3 * 3 * 7 * (3 + 2) and len({c.key() for c in t2}) == len(t2)  # adam: 3 archs, gnvpro: 2
     assert {c.key() for c in experiment_configs("table3", "quick")} <= {c.key() for c in t2}
     none = next(c for c in t2 if c.label == "none")
     assert (none.model.basis, none.model.degree, none.model.n_steps) == ("piecewise_constant", 11, 12)
     paper = experiment_configs("table2", "paper")
-    assert {c.train.epochs for c in paper} == {10_000} and len(paper) == 6 * len(t2)
+    assert {c.train.epochs for c in paper if c.train.optimizer == "adam"} == {10_000} and len(paper) == 6 * len(t2)
+    assert {(c.train.work_units, c.train.epochs) for c in paper if c.train.optimizer == "gnvpro"} == {(4000, 0)}
     assert {c.seed_init for c in experiment_configs("node", "quick", seeds=(7, 8))} == {7, 8}
     v1 = experiment_configs("table2", "quick", protocol="v1")[0]
     assert v1.train.loss_tol == 0.01 and v1.model.decoder_init == "randn" and not v1.train.decoder_warm_start
@@ -113,7 +114,8 @@ def test_experiment_grids() -> None:
     assert set(EXPERIMENTS) == {"table2", "table3", "node", "table4"}
     assert tuple(PROFILES) == PROFILE_NAMES  # the CLI names them without importing torch
     standard = experiment_configs("table2", "standard")
-    assert len({c.seed_init for c in standard}) >= 5 and {c.train.epochs for c in standard} == {200, 500}
+    adam = [c for c in standard if c.train.optimizer == "adam"]
+    assert len({c.seed_init for c in standard}) >= 5 and {c.train.epochs for c in adam} == {200, 500}
     assert len({c.seed_init for c in experiment_configs("node", "standard")}) >= 3
     with pytest.raises(ConfigError, match="did you mean 'table2'"):
         experiment_configs("tabel2")

@@ -263,6 +263,39 @@ def plot_error_vs_nfe(
     return ax
 
 
+def plot_objective_vs_work(
+    ax: Axes, histories: Mapping[str, Sequence[pd.DataFrame]], *, column: str = "objective", title: str = ""
+) -> Axes:
+    """GNvpro: objective against work units spent, one thin step line per seed, colour = variant (basis).
+
+    Args:
+        histories: variant label -> one GNvpro history DataFrame per seed (columns ``work_units`` and ``column``;
+            rows where theta did not move repeat the objective, hence the steps).
+        column: the y column (``objective``: loss + regularization with the ridge decoder; or ``train_rel_err``).
+    """
+    seen: list[float] = []
+    for label, frames in histories.items():
+        for i, f in enumerate(frames):
+            if column not in f or "work_units" not in f or f.empty:
+                continue
+            ax.plot(
+                f["work_units"],
+                f[column],
+                drawstyle="steps-post",
+                color=color(label),
+                lw=1.2,
+                alpha=0.85,
+                label=label if i == 0 else None,
+            )
+            seen += list(f[column])
+    _log_if_wide(ax, seen)
+    ax.set_xlabel("work units (objective + gradient 2, Gauss-Newton product 2, trial 1)")
+    ax.set_ylabel(_nice(column) if column != "objective" else "objective (loss + regularization)")
+    ax.legend(frameon=True, framealpha=0.85)
+    ax.set_title(title)
+    return ax
+
+
 def plot_nfe_bars(ax: Axes, nfe: pd.DataFrame, *, title: str = "") -> Axes:
     """Stacked horizontal bars of mean cumulative forward and backward training NFE per variant.
 

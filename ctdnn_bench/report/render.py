@@ -145,13 +145,19 @@ def describe_runs(df: pd.DataFrame) -> str:
     profiles = [p or "custom" for p in _values(df, "profile")]
     parts.append(f"profile {', '.join(profiles) or 'custom'}")
     parts.append(f"seeds {', '.join(str(int(s)) for s in _values(df, 'seed_init'))}")
-    iters = [int(i) for i in _values(df, "iterations_cfg") if i]
-    if (df["architecture"] == "node").all() and iters:
+    gn = df[df["optimizer"] == "gnvpro"] if "optimizer" in df else df.iloc[:0]
+    mb = df.drop(index=gn.index)  # minibatch optimizers
+    iters = [int(i) for i in _values(mb, "iterations_cfg") if i]
+    if not mb.empty and (mb["architecture"] == "node").all() and iters:
         parts.append(f"{', '.join(map(str, iters))} iterations")
-    else:
-        parts.append(f"{', '.join(str(int(e)) for e in _values(df, 'epochs'))} epochs")
-    optimizers = "/".join(t4.optimizer_name(o) for o in _values(df, "optimizer"))
-    parts.append(f"{optimizers} lr {'/'.join(_num(x) for x in _values(df, 'lr'))}")
+    elif not mb.empty:
+        parts.append(f"{', '.join(str(int(e)) for e in _values(mb, 'epochs'))} epochs")
+    if not mb.empty:
+        names = "/".join(t4.optimizer_name(o) for o in _values(mb, "optimizer"))
+        parts.append(f"{names} lr {'/'.join(_num(x) for x in _values(mb, 'lr'))}")
+    if not gn.empty:
+        budgets = sorted({tb.budget_of(g) for _, g in gn.groupby("task")})
+        parts.append(f"gnvpro (full batch) {'/'.join(budgets)}")
     parts.append(f"T = {', '.join(_num(t) for t in _values(df, 'T'))}")
     if (df["architecture"] == "node").any():
         node = df[df["architecture"] == "node"]
@@ -183,10 +189,14 @@ def _histories(runs: Runs, df: pd.DataFrame, labels: tuple[str, ...] | list[str]
     return out
 
 
-def _dto(table: pd.DataFrame) -> pd.DataFrame:
+def _dto(table: pd.DataFrame, optimizer: str | None = None) -> pd.DataFrame:
+    """The Table-2 runs (ResNet, Hamiltonian), of one optimizer if given (records without the column are ADAM)."""
     if table.empty or "architecture" not in table:
         return pd.DataFrame()
-    return table[table["architecture"].isin(cl.DTO_ARCHS) & table["label"].isin(tb.DTO_LABELS)]
+    dto = table[table["architecture"].isin(cl.DTO_ARCHS) & table["label"].isin(tb.DTO_LABELS)]
+    if optimizer is not None:
+        dto = dto[(dto["optimizer"] if "optimizer" in dto else pd.Series("adam", index=dto.index)) == optimizer]
+    return dto
 
 
 def _curve_t(dto: pd.DataFrame) -> float:
@@ -343,7 +353,7 @@ def section_curves(runs: Runs, table: pd.DataFrame) -> list[Section]:
         "Validation error across Legendre degrees",
         intro=["The paper's Figures 4-5: validation error during training for Legendre d = 3, 4, 5, 6."],
     )
-    dto = _dto(table)
+    dto = _dto(table, "adam")  # epoch histories; GNvpro's iterations are drawn against work units (Table 2)
     if dto.empty:
         for s in (curves, degrees):
             s.notes.append("No Table-2 (ResNet / Hamiltonian) runs in the results store: run `ctdnn-bench run table2`.")
@@ -456,14 +466,17 @@ def section_table4(table: pd.DataFrame) -> Section:
     return s
 
 
-def section_table2(table: pd.DataFrame) -> Section:
+def section_table2(runs: Runs, table: pd.DataFrame) -> Section:
     """Table 2 (test errors; train and validation folded away)."""
     s = Section(
         "table2",
         "Table 2: errors by data set, T, architecture and basis",
         intro=[
             "Relative errors of the discretize-then-optimize ResNet (forward Euler), Hamiltonian (Verlet) and "
-            "Leapfrog networks, 12 steps on [0, T]."
+            "Leapfrog networks, 12 steps on [0, T], trained by ADAM (minibatches) and, as the paper's second column, "
+            "by GNvpro (variable projection + trust-region Gauss-Newton-Krylov, full batch). A Gauss-Newton method is "
+            "nearly invariant to a linear reparameterization of the weights, so a basis effect seen under ADAM but "
+            "not under GNvpro is an optimizer effect."
         ],
     )
     t = tb.table2(table)
@@ -475,18 +488,47 @@ def section_table2(table: pd.DataFrame) -> Section:
     s.tables.append(t)
     extra = [tb.table2(table, "train_rel_err", "train"), tb.table2(table, "val_rel_err", "validation")]
     s.details.append(Details("Training and validation errors", [x for x in extra if x is not None]))
+    _gnvpro_work_figures(s, runs, _dto(table, "gnvpro"))
     return s
+
+
+def _gnvpro_work_figures(s: Section, runs: Runs, gn: pd.DataFrame) -> None:
+    """Per data set: GNvpro's objective against work units, per basis, one panel per architecture (at T = 1)."""
+    if gn.empty:
+        s.notes.append("No GNvpro runs in the results store: `ctdnn-bench run table2` trains them beside ADAM's.")
+        return
+    big_t = _curve_t(gn)
+    at_t = gn[gn["T"] == big_t]
+    labels = ("monomial d=3", "monomial[0,1] d=3", "legendre d=3", "legendre d=6", "none")
+    for ds in sorted(at_t["dataset"].unique(), key=lambda d: (DATASET_ORDER.get(d, 9), d)):
+        g = at_t[at_t["dataset"] == ds]
+        parts = {arch: _pick_task(g[g["architecture"] == arch]) for arch in cl.DTO_ARCHS}
+        parts = {a: p for a, p in parts.items() if not p.empty}
+        short = tb.dataset_name(g, short=True)
+
+        def draw(parts: dict[str, pd.DataFrame] = parts, short: str = short) -> Any:
+            fig, axes = fg.new_figure(1, len(parts), width=10.5, height=3.4)
+            for ax, (arch, p) in zip(axes.flat, parts.items(), strict=True):
+                fg.plot_objective_vs_work(ax, _histories(runs, p, labels), title=f"{short}: {arch}, T = {big_t:g}")
+            return fig
+
+        used = pd.concat(list(parts.values()))
+        caption = (
+            f"{tb.dataset_name(g)}: GNvpro's objective (half-MSE + alpha1/2 ||theta||^2 + alpha2/2 ||W||^2 with the "
+            "ridge decoder W) against the work units spent, one line per seed, colour = basis; flat stretches are "
+            f"rejected trust-region steps. Runs: {describe_runs(used)}"
+        )
+        _add_figure(s, f"the {short} GNvpro work figure", f"fig-gnvpro-{ds}", caption, draw)
 
 
 def section_table3(table: pd.DataFrame) -> Section:
     """Table 3 and Figure 6 (error vs degrees of freedom)."""
     s = Section("table3", "Table 3: error vs degrees of freedom")
-    t = tb.table3(table)
-    if t is not None:
-        s.tables.append(t)
-    else:
+    tables = [tb.table3(table, opt) for opt in tb.OPTIMIZER_NAMES]
+    s.tables += [t for t in tables if t is not None]
+    if not s.tables:
         s.notes.append("No DCR Hamiltonian T = 1 runs in the results store: run `ctdnn-bench run table3`.")
-    dto = _dto(table)
+    dto = _dto(table, "adam")  # the figure: ADAM, as the paper's Table 3
     if dto.empty:
         return s
     big_t = _curve_t(dto)
@@ -695,11 +737,18 @@ def run_counts(table: pd.DataFrame) -> tb.HtmlTable | None:
     )
     for (exp, _ds), g in table.groupby(["experiment", "dataset"], sort=False):
         node = (g["architecture"] == "node").all()
+        gn = g[g["optimizer"] == "gnvpro"] if "optimizer" in g else g.iloc[:0]
+        mb = g.drop(index=gn.index)
         budget = (
-            f"{', '.join(str(int(i)) for i in _values(g, 'iterations_cfg'))} iterations"
+            f"{', '.join(str(int(i)) for i in _values(mb, 'iterations_cfg'))} iterations"
             if node
-            else f"{', '.join(str(int(e)) for e in _values(g, 'epochs'))} epochs"
+            else f"{', '.join(str(int(e)) for e in _values(mb, 'epochs'))} epochs"
+            if not mb.empty
+            else ""
         )
+        if not gn.empty:  # GNvpro's budget is in work units
+            gn_budgets = ", ".join(sorted({tb.budget_of(t) for _, t in gn.groupby("task")}))
+            budget = f"{budget}; GNvpro {gn_budgets}" if budget else f"GNvpro {gn_budgets}"
         n_div = int((g["status"] != "ok").sum())
         stall = "stalled_ref" if "stalled_ref" in g else "stalled"  # against a reference, not the run's epoch 1
         n_stall = int(g.loc[g["status"] == "ok", stall].fillna(False).astype(bool).sum())
@@ -755,7 +804,7 @@ def build_page(inputs: Inputs, *, work_precision: Callable[[], pd.DataFrame] | N
         *section_curves(inputs.runs, table),
         section_node(inputs.runs, table),
         section_table4(table),
-        section_table2(table),
+        section_table2(inputs.runs, table),
         section_table3(table),
         section_harness(inputs.bench, work_precision),
         section_asv(inputs.asv),

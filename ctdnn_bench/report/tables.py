@@ -137,44 +137,92 @@ def dataset_name(runs: pd.DataFrame, short: bool = False) -> str:
     return name.upper() if name in ("elm", "cdr", "dcr") else name
 
 
+#: The optimizers of Table 2, in column order, with their display names (the paper's column titles).
+OPTIMIZER_NAMES = {"adam": "ADAM", "gnvpro": "GNvpro"}
+#: GNvpro's budget when a record's config has no ``work_units`` (0 = the default, 4000).
+GNVPRO_DEFAULT_WORK_UNITS = 4000
+
+
+def optimizer_of(runs: pd.DataFrame) -> str:
+    """The optimizer of a set of runs (``adam`` for records written before the column existed)."""
+    return str(runs["optimizer"].iloc[0]) if "optimizer" in runs else "adam"
+
+
+def budget_of(runs: pd.DataFrame) -> str:
+    """The training budget of a task: ``15 epochs`` (minibatch optimizers) or ``250 work units`` (GNvpro)."""
+    first = runs.iloc[0]
+    if optimizer_of(runs) == "gnvpro":
+        wu = first.get("work_units_cfg")
+        return f"{int(wu) if wu and not pd.isna(wu) else GNVPRO_DEFAULT_WORK_UNITS} work units"
+    return f"{int(first['epochs'])} epochs"
+
+
 def _dto_tasks(table: pd.DataFrame) -> list[tuple[tuple[Any, ...], pd.DataFrame]]:
+    """Table-2 tasks keyed ``(dataset, T, architecture, optimizer, budget)``, in table order."""
     if table.empty or "architecture" not in table:
         return []
     dto = table[table["architecture"].isin(TABLE2_ARCHS) & table["label"].isin(DTO_LABELS)]
     groups = []
     for _task, g in dto.groupby("task"):
         first = g.iloc[0]
-        key = (str(first["dataset"]), float(first["T"]), str(first["architecture"]), int(first["epochs"]))
+        key = (str(first["dataset"]), float(first["T"]), str(first["architecture"]), optimizer_of(g), budget_of(g))
         groups.append((key, g))
     ds_order = {"elm": 0, "cdr": 1, "dcr": 2}
-    groups.sort(key=lambda kg: (ds_order.get(kg[0][0], 9), kg[0][0], kg[0][1], kg[0][2], kg[0][3]))
+    opt_order = {o: i for i, o in enumerate(OPTIMIZER_NAMES)}
+    groups.sort(
+        key=lambda kg: (ds_order.get(kg[0][0], 9), kg[0][0], kg[0][1], kg[0][2], opt_order.get(kg[0][3], 9), kg[0][4])
+    )
     return groups
 
 
 def table2(table: pd.DataFrame, metric: str = "test_rel_err", what: str = "test") -> HtmlTable | None:
-    """Paper Table 2: relative error per data set (group rows), T and architecture (rows) and basis (columns)."""
+    """Paper Table 2: relative error per data set (group rows), T and architecture (rows), optimizer (column
+    groups: ADAM, GNvpro, as the paper) and basis (columns)."""
     groups = _dto_tasks(table)
     if not groups:
         return None
     labels = [lab for lab in DTO_LABELS if any(lab in set(g["label"]) for _, g in groups)]
-    keys = [k for k, _ in groups]
-    ambiguous = len({k[:3] for k in keys}) < len(keys)
+    optimizers = list(dict.fromkeys(k[3] for k, _ in groups))
+    # one row per (data set, T, architecture); a second budget of one optimizer (a store holding two profiles)
+    # gets a row of its own, with the budgets in the architecture cell
+    rows: dict[tuple[Any, ...], dict[str, list[tuple[str, pd.DataFrame]]]] = {}
+    for (ds, big_t, arch, opt, budget), g in groups:
+        rows.setdefault((ds, big_t, arch), {}).setdefault(opt, []).append((budget, g))
+    ambiguous = any(len(v) > 1 for per_opt in rows.values() for v in per_opt.values())
     out = HtmlTable(
         id=f"table2-{what}",
         caption=f"Table 2 analogue: {what} relative error (per-sample mean relative L2 error), mean [95% CI] over "
         f"seeds (mean ± std with fewer than {MIN_CI_N} seeds; n after each cell)",
-        header=["T", "architecture", *labels],
+        header=["T", "architecture", *(labels * len(optimizers))],
     )
+    if optimizers != ["adam"]:  # an ADAM-only store keeps the one-row header
+        out.rows.append(
+            [Cell("optimizer", "group", colspan=2)]
+            + [Cell(OPTIMIZER_NAMES.get(o, o), "group", colspan=len(labels)) for o in optimizers]
+        )
     current = None
-    for (ds, big_t, arch, epochs), g in groups:
+    for (ds, big_t, arch), per_opt in rows.items():
         if ds != current:
-            current, name = ds, dataset_name(g)
+            current = ds
+            first = next(g for v in per_opt.values() for _, g in v)
+            name = dataset_name(first)
+            budgets = {o: sorted({k[4] for k, _ in groups if k[0] == ds and k[3] == o}) for o in optimizers}
+            text = "; ".join(
+                f"{OPTIMIZER_NAMES.get(o, o)}: {', '.join(b)}" if optimizers != ["adam"] else ", ".join(b)
+                for o, b in budgets.items()
+                if b
+            )
             extra = f" · trivial baselines on the authors' data: {BASELINES[ds]}" if ds in BASELINES else ""
             cls = "group standin" if name == STANDIN else "group"
-            out.rows.append([Cell(f"{name} ({int(epochs)} epochs){extra}", cls, colspan=2 + len(labels))])
-        row = [Cell(f"{big_t:g}"), Cell(arch + (f" ({epochs} ep.)" if ambiguous else ""))]
-        row += [stat_cell(g[g["label"] == lab], metric) for lab in labels]
-        out.rows.append(row)
+            out.rows.append([Cell(f"{name} ({text}){extra}", cls, colspan=2 + len(labels) * len(optimizers))])
+        for i in range(max(len(v) for v in per_opt.values())):
+            picked = {o: per_opt[o][i] if i < len(per_opt.get(o, [])) else None for o in optimizers}
+            note = ", ".join(p[0] for p in picked.values() if p) if ambiguous else ""
+            row = [Cell(f"{big_t:g}"), Cell(arch + (f" ({note})" if note else ""))]
+            for pick in picked.values():  # an optimizer without this row's task gets empty cells
+                g = pick[1] if pick is not None else pd.DataFrame()
+                row += [stat_cell(g[g["label"] == lab] if len(g) else g, metric) for lab in labels]
+            out.rows.append(row)
     seeds = sorted(table.loc[table["label"].isin(labels), "seed_init"].dropna().astype(int).unique().tolist())
     out.notes = [
         f"Columns: {'; '.join(f'{lab} = {LABEL_NOTES[lab]}' for lab in labels if lab in LABEL_NOTES)}.",
@@ -183,21 +231,32 @@ def table2(table: pd.DataFrame, metric: str = "test_rel_err", what: str = "test"
         "Trivial baselines: test error of predicting the training mean and of a least-squares linear map on the "
         "authors' data [D] (paper.md section 8).",
     ]
+    if "gnvpro" in optimizers:
+        out.notes.append(
+            "GNvpro: variable projection (decoder = ridge solution, alpha2 = 1e-3; alpha1 = 1e-5 on theta) with "
+            "trust-region Gauss-Newton-Krylov (GMRES, 20 steps, tol 1e-2), full batch, until the work-unit budget is "
+            "spent (objective + gradient 2, Gauss-Newton product 2, trial 1). ADAM: minibatches of 32, lr 1e-3."
+        )
     return out
 
 
-def table3(table: pd.DataFrame) -> HtmlTable | None:
-    """Paper Table 3: DCR, Hamiltonian, T = 1; Legendre d=3..6 vs unconstrained: errors and degrees of freedom."""
-    groups = [(k, g) for k, g in _dto_tasks(table) if k[0] == "dcr" and k[1] == 1.0 and k[2] == "hamiltonian"]
+def table3(table: pd.DataFrame, optimizer: str = "adam") -> HtmlTable | None:
+    """Paper Table 3: DCR, Hamiltonian, T = 1; Legendre d=3..6 vs unconstrained: errors and degrees of freedom
+    (the paper's table is ADAM; ``optimizer="gnvpro"`` gives the same table for the GNvpro runs)."""
+    groups = [
+        (k, g)
+        for k, g in _dto_tasks(table)
+        if k[0] == "dcr" and k[1] == 1.0 and k[2] == "hamiltonian" and k[3] == optimizer
+    ]
     if not groups:
         return None
-    (_, _, _, epochs), g = groups[-1]
+    (_, _, _, _, budget), g = groups[-1]
     rows_labels = ("legendre d=3", "legendre d=4", "legendre d=5", "legendre d=6", "none")
     base = g[(g["label"] == NONE) & (g["status"] == "ok")]["train_rel_err"]
     out = HtmlTable(
-        id="table3-dof",
-        caption=f"Table 3 analogue: {dataset_name(g)}, Hamiltonian, T = 1 ({epochs} epochs): error vs degrees of "
-        "freedom",
+        id="table3-dof" if optimizer == "adam" else f"table3-dof-{optimizer}",
+        caption=f"Table 3 analogue: {dataset_name(g)}, Hamiltonian, T = 1, {OPTIMIZER_NAMES.get(optimizer, optimizer)} "
+        f"({budget}): error vs degrees of freedom",
         header=[
             "variant",
             "theta (encoder + dynamics)",
@@ -341,9 +400,11 @@ def _best(table: pd.DataFrame, dataset: str) -> str:
     sel = sel[sel["status"] == "ok"].dropna(subset=["test_rel_err"])
     if sel.empty:
         return "not run"
-    means = sel.groupby(["label", "architecture", "T"])["test_rel_err"].mean()
-    (lab, arch, big_t), v = means.idxmin(), means.min()
-    return f"best Table-2 test error {fmt(v)} ({lab}, {arch}, T={big_t:g})"
+    if "optimizer" not in sel:
+        sel = sel.assign(optimizer="adam")
+    means = sel.groupby(["label", "architecture", "T", "optimizer"])["test_rel_err"].mean()
+    (lab, arch, big_t, opt), v = means.idxmin(), means.min()
+    return f"best Table-2 test error {fmt(v)} ({lab}, {arch}, T={big_t:g}, {OPTIMIZER_NAMES.get(opt, opt)})"
 
 
 def reference_table(table: pd.DataFrame) -> HtmlTable:

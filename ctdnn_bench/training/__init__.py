@@ -1,7 +1,9 @@
-"""Training: run configuration, the surrogate and spiral training loops, metrics and one-run execution."""
+"""Training: run configuration, the surrogate (ADAM and GNvpro) and spiral training loops, metrics and one-run
+execution."""
 
 from ctdnn_bench.training.adam_meganet import MeganetAdam, adam_meganet_update, set_epoch
 from ctdnn_bench.training.config import RunConfig, TrainConfig
+from ctdnn_bench.training.gnvpro import train_gnvpro
 from ctdnn_bench.training.metrics import loss_value, relative_error_global, relative_errors
 from ctdnn_bench.training.run import execute, load_data, stalled, train
 from ctdnn_bench.training.spiral import train_spiral
@@ -22,6 +24,7 @@ __all__ = [
     "set_epoch",
     "stalled",
     "train",
+    "train_gnvpro",
     "train_spiral",
     "train_surrogate",
 ]

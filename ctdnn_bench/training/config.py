@@ -18,7 +18,7 @@ import torch
 from ctdnn_bench.errors import ConfigError, require_choices
 from ctdnn_bench.models import ModelConfig
 
-OPTIMIZERS = ("adam", "adam_meganet", "rmsprop")
+OPTIMIZERS = ("adam", "adam_meganet", "rmsprop", "gnvpro")
 LOSSES = ("half_mse", "l1")
 DTYPES = ("float32", "float64")
 TIME_AXES = ("absolute", "relative")
@@ -32,7 +32,13 @@ LATE_FIELDS: tuple[str, ...] = (
     "train.lr_decay",
     "train.patience",
     "train.restore_best",
+    "train.work_units",
 )
+
+#: GNvpro's work-unit budget when ``TrainConfig.work_units`` is 0 (the paper's ``maxWorkUnits``).
+GNVPRO_WORK_UNITS = 4000
+#: The paper's regularization of GNvpro (alpha1 on theta, alpha2 on the decoder); the CLI applies it by default.
+GNVPRO_ALPHAS = {"alpha1": 1e-5, "alpha2": 1e-3}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,7 +48,11 @@ class TrainConfig:
     Args:
         optimizer: ``adam`` (``torch.optim.Adam``: bias correction by step count), ``adam_meganet`` (the authors'
             MATLAB ADAM: bias correction by epoch, eps inside the square root; see
-            :mod:`~ctdnn_bench.training.adam_meganet`) or ``rmsprop`` (spiral task).
+            :mod:`~ctdnn_bench.training.adam_meganet`), ``rmsprop`` (spiral task) or ``gnvpro`` (paper DTO, second
+            column of Table 2: variable projection + trust-region Gauss-Newton-Krylov, full batch; see
+            :func:`ctdnn_bench.training.gnvpro.train_gnvpro`). gnvpro uses ``alpha1``, ``alpha2``, ``work_units``
+            and ``eval_every`` (in outer iterations) and ignores the minibatch settings (lr, batch_size, epochs,
+            iterations, decoder_warm_start: its decoder is always the ridge solution).
         lr: learning rate (paper: 1e-3).
         batch_size: minibatch size (paper: 32).
         epochs: passes over the training set (surrogates; paper 10,000).
@@ -57,6 +67,8 @@ class TrainConfig:
         eval_every: evaluate train/val metrics every this many epochs (iterations for the spiral task and for
             iteration-capped surrogate training); the first and last are always evaluated.
         stall_ratio: a run "stalls" if its final training loss exceeds ``stall_ratio`` x its first recorded one.
+        work_units: gnvpro only: the budget in work units (an evaluation of objective and gradient = 2, a
+            Gauss-Newton product = 2, a trial evaluation = 1); 0 = :data:`GNVPRO_WORK_UNITS` (the paper's 4000).
         batch_time, n_windows, time_axis: spiral task windows (paper: 10 points; 20 windows on a relative time
             axis in torchdiffeq's demo and v1, one window on absolute time in the revision).
         lr_step, lr_decay: multiply the learning rate by ``lr_decay`` every ``lr_step`` optimizer steps (torch's
@@ -87,6 +99,7 @@ class TrainConfig:
     lr_decay: float = 0.5
     patience: int = 0
     restore_best: bool = False
+    work_units: int = 0
 
     def __post_init__(self) -> None:
         require_choices(
@@ -110,6 +123,24 @@ class TrainConfig:
             )
         if self.batch_time < 2 or self.n_windows < 1:
             raise ConfigError(f"need batch_time >= 2 and n_windows >= 1, got {self.batch_time}, {self.n_windows}")
+        self._check_gnvpro()
+
+    def _check_gnvpro(self) -> None:
+        if isinstance(self.work_units, bool) or not isinstance(self.work_units, int) or self.work_units < 0:
+            raise ConfigError(f"work_units must be an integer >= 0 (0 = {GNVPRO_WORK_UNITS}), got {self.work_units!r}")
+        if self.optimizer != "gnvpro":
+            if self.work_units:
+                raise ConfigError(f"work_units applies only to optimizer 'gnvpro', not {self.optimizer!r}")
+            return
+        if self.loss != "half_mse":
+            raise ConfigError(f"gnvpro minimizes a sum of squares: use loss 'half_mse', not {self.loss!r}")
+        if self.loss_tol is not None or self.grad_clip is not None:
+            raise ConfigError("loss_tol and grad_clip do not apply to gnvpro (it stops on its work-unit budget)")
+
+    @property
+    def budget(self) -> int:
+        """gnvpro's work-unit budget (``work_units``, or :data:`GNVPRO_WORK_UNITS` if that is 0)."""
+        return self.work_units or GNVPRO_WORK_UNITS
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -148,6 +179,11 @@ class RunConfig:
             raise ConfigError(
                 "the spiral task needs architecture 'node' with width 2 (the state is 2-d); use "
                 "ModelConfig(architecture='node', width=2, hidden=(50,), final_time=25.0)"
+            )
+        if self.train.optimizer == "gnvpro" and self.model.architecture not in ("resnet", "hamiltonian"):
+            raise ConfigError(
+                f"optimizer 'gnvpro' trains the discretize-then-optimize surrogates (resnet, hamiltonian), not "
+                f"architecture {self.model.architecture!r} (neural ODEs and the spiral task use adam or rmsprop)"
             )
 
     def to_dict(self) -> dict[str, Any]:

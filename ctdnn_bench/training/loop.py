@@ -106,11 +106,12 @@ class Tracker:
     Args:
         unit: the step column, ``epoch`` or ``iteration``.
         stats: the model's cumulative solver statistics (read, never modified).
+        extra: further columns, whose values each :meth:`row` call passes as keywords (GNvpro's radius, ...).
     """
 
-    def __init__(self, unit: str, stats: SolveStats) -> None:
+    def __init__(self, unit: str, stats: SolveStats, extra: tuple[str, ...] = ()) -> None:
         self.unit, self.stats = unit, stats
-        self.history: dict[str, list[Any]] = {k: [] for k in (unit, *HISTORY_KEYS)}
+        self.history: dict[str, list[Any]] = {k: [] for k in (unit, *HISTORY_KEYS, *extra)}
         self.cum_forward = self.cum_backward = 0
         self._losses: list[float] = []
         self._norms: list[float] = []
@@ -139,11 +140,11 @@ class Tracker:
         """Mean minibatch loss since the previous row."""
         return sum(self._losses) / max(len(self._losses), 1)
 
-    def row(self, at: int, metrics: Callable[[], dict[str, float]]) -> None:
+    def row(self, at: int, metrics: Callable[[], dict[str, float]], **extra: Any) -> None:
         """Append the row for step ``at`` and reset the accumulators.
 
         ``metrics()`` evaluates the model and returns ``train_loss``, ``train_rel_err`` and ``val_rel_err``; the
-        function evaluations it makes are not counted as training NFE.
+        function evaluations it makes are not counted as training NFE. ``extra`` gives the extra columns.
         """
         df, db = self.stats.nfe_forward - self._f0, self.stats.nfe_backward - self._b0
         self.cum_forward += df
@@ -160,6 +161,7 @@ class Tracker:
             "grad_norm_max": max(self._norms, default=0.0),
             "grad_norm_fs": sum(self._norms_fs) / max(len(self._norms_fs), 1),
             "grad_norm_fs_max": max(self._norms_fs, default=0.0),
+            **extra,
         }
         self.exclude()
         for k in self.history:

@@ -31,10 +31,14 @@ def stalled(history: dict[str, list[float]], ratio: float) -> bool:
 
 
 def train(cfg: RunConfig, data: Any, progress: Progress | None = None) -> dict[str, Any]:
-    """Train ``cfg`` on ``data`` (dispatching on the data set) and return the result part of a record."""
+    """Train ``cfg`` on ``data`` (dispatching on the optimizer and the data set) and return the result part of a
+    record."""
+    from ctdnn_bench.training.gnvpro import train_gnvpro
     from ctdnn_bench.training.spiral import train_spiral
     from ctdnn_bench.training.surrogate import train_surrogate
 
+    if cfg.train.optimizer == "gnvpro":
+        return train_gnvpro(cfg, data, progress)  # refuses the spiral task and neural ODEs (node architecture)
     fn = train_spiral if cfg.dataset == "spiral" else train_surrogate
     return fn(cfg, data, progress)
 

@@ -1,0 +1,54 @@
+"""GNvpro: the time of one trust-region iteration (20 GMRES steps on the Gauss-Newton matrix, one trial evaluation)
+and its deterministic counts (GMRES iterations, forward NFE, work units), from ctdnn_bench.cases.GNVPRO_CASES."""
+
+from ctdnn_bench.cases import GNVPRO_BY_NAME
+from ctdnn_bench.regression import gnvpro_metrics, single_thread
+
+from .common import VERSION, set_one_thread
+
+NAMES = tuple(GNVPRO_BY_NAME)
+
+
+class Iteration:
+    """Wall time of the first outer iteration from a fresh start (setup evaluates objective and gradient)."""
+
+    params = (NAMES,)
+    param_names = ("case",)
+    version = VERSION
+    number = 1  # every sample starts from a fresh solver: the first iteration, not a later one
+    repeat = (1, 5, 10.0)
+
+    def setup(self, name):
+        set_one_thread()
+        self.solver = GNVPRO_BY_NAME[name].solver()
+
+    def time_iteration(self, name):
+        self.solver.step()
+
+
+class Counts:
+    """GMRES iterations, forward NFE and work units of that iteration: exact given the seeds, as in the regression
+    baseline."""
+
+    params = (NAMES,)
+    param_names = ("case",)
+    version = VERSION
+
+    def setup_cache(self):
+        with single_thread():
+            return gnvpro_metrics()
+
+    def track_gmres_iterations(self, metrics, name):
+        return metrics[f"gnvpro/{name}/gmres_iterations"]
+
+    track_gmres_iterations.unit = "iterations"
+
+    def track_nfe_forward(self, metrics, name):
+        return metrics[f"gnvpro/{name}/nfe_forward"]
+
+    track_nfe_forward.unit = "evaluations"
+
+    def track_work_units(self, metrics, name):
+        return metrics[f"gnvpro/{name}/work_units"]
+
+    track_work_units.unit = "work units"
