@@ -56,6 +56,9 @@ class Profile:
             trust-region iteration with 20 GMRES steps).
         gnvpro_datasets, gnvpro_architectures: where the GNvpro column is run (None: everywhere ADAM is). GNvpro
             trains one run at a time on the full batch, so a time-boxed profile runs a part of its column.
+        table4_seeds: seeds of Table 4 (None: ``node_seeds``, else ``seeds``); the degree-3 runs are shared with
+            ``node`` when these seeds are among its seeds.
+        dto_labels: the Table 2 variants a profile runs (None: all of :data:`DTO_VARIANTS`).
     """
 
     name: str
@@ -76,6 +79,12 @@ class Profile:
     table4_datasets: tuple[str, ...] = ("spiral", "elm", "cdr")
     table4_iterations: dict[str, int] = field(default_factory=dict)
 
+    table4_seeds: tuple[int, ...] | None = None
+    gnvpro_work_units: int = 1000
+    gnvpro_datasets: tuple[str, ...] | None = None
+    gnvpro_architectures: tuple[str, ...] | None = ("resnet", "hamiltonian")  # the paper's GNvpro column
+    dto_labels: tuple[str, ...] | None = None
+
     def node_budget(self, dataset: str) -> int:
         """Optimizer steps of a neural-ODE run on ``dataset`` outside Table 4."""
         return self.spiral_iterations if dataset == "spiral" else self.node_iterations
@@ -83,10 +92,6 @@ class Profile:
     def table4_budget(self, dataset: str) -> int:
         """Optimizer steps of a Table-4 run on ``dataset``."""
         return self.table4_iterations.get(dataset, self.node_budget(dataset))
-
-    gnvpro_work_units: int = 1000
-    gnvpro_datasets: tuple[str, ...] | None = None
-    gnvpro_architectures: tuple[str, ...] | None = ("resnet", "hamiltonian")  # the paper's GNvpro column
 
 
 PROFILES: dict[str, Profile] = {
@@ -104,18 +109,27 @@ PROFILES: dict[str, Profile] = {
         # core); the surrogate data sets are cut (ELM would add 4 runs of ~1 min)
         table4_datasets=("spiral",),
     ),
-    # the default of `reproduce`: enough seeds for paired statistics, the main job in ~15 minutes on 2 cores with
-    # stacked training (budgets: 2% of the paper's epochs on ELM, 5% on CDR/DCR; the neural ODEs are cut hardest)
+    # the default of `reproduce`: 5 paired seeds, the main job in about 15 minutes on 2 cores. What was cut to fit:
+    # DTO budgets are 2% (ELM) and 5% (CDR, DCR) of the paper's epochs; Table 2 runs T = 5, 10 (at T = 1 raw and
+    # unit monomials coincide) and Legendre d = 3 and 6 (Table 3 keeps d = 3..6 on DCR at T = 1); the GNvpro column
+    # runs CDR ResNets at 1000 work units (a quarter of the paper's budget); neural ODEs run 80 spiral / 50 ELM
+    # iterations (4% / 2.5% of the paper's 2000) with 5 seeds, and Table 4's degree sweep 3 seeds.
     "standard": Profile(
         name="standard",
         epochs={"elm": 200, "cdr": 500, "dcr": 500},
         seeds=(20, 0, 1, 2, 3),
-        spiral_iterations=300,
-        node_eval_every=20,
-        node_iterations=200,
-        node_datasets=("elm",),
-        node_seeds=(20, 0, 1),
+        final_times=(5.0, 10.0),
+        dto_labels=("monomial d=3", "monomial[0,1] d=3", "legendre d=3", "legendre d=6", "none"),
         eval_every=10,
+        spiral_iterations=80,
+        node_eval_every=10,
+        node_iterations=50,
+        node_datasets=("elm",),
+        node_seeds=(20, 0, 1, 2, 3),
+        table4_datasets=("spiral", "elm", "cdr"),
+        table4_seeds=(20, 0, 1),
+        gnvpro_datasets=("cdr",),
+        gnvpro_architectures=("resnet",),
     ),
     # the paper's settings (Sec. 7): 10,000 epochs, seed 20 plus five more, 2000 iterations
     "paper": Profile(
@@ -212,7 +226,9 @@ def _dto(
 
 def table2(profile: Profile, seeds: tuple[int, ...], protocol: str) -> list[RunConfig]:
     """Paper Table 2 (see module docstring)."""
-    return _dto(profile, seeds, protocol, profile.datasets, profile.architectures, profile.final_times)
+    return _dto(
+        profile, seeds, protocol, profile.datasets, profile.architectures, profile.final_times, profile.dto_labels
+    )
 
 
 def table3(profile: Profile, seeds: tuple[int, ...], protocol: str) -> list[RunConfig]:
@@ -312,7 +328,7 @@ TABLE4_VARIANTS: tuple[tuple[str, str, int, str | None], ...] = (
 
 def table4(profile: Profile, seeds: tuple[int, ...], protocol: str) -> list[RunConfig]:
     """Paper Table 4: neural-ODE parameters, errors and NFE by degree, against the static neural ODE."""
-    seeds = profile.node_seeds or seeds
+    seeds = profile.table4_seeds or profile.node_seeds or seeds
     return _node_runs(profile.table4_datasets, TABLE4_VARIANTS, profile.table4_budget, profile, seeds, protocol)
 
 
@@ -341,5 +357,5 @@ def experiment_configs(
             raise ConfigError(f"--epochs must be >= 1, got {epochs}")
         prof = replace(prof, epochs=dict.fromkeys(prof.epochs, epochs))
     if seeds:  # the user's seeds serve every experiment, the neural ODEs included
-        prof = replace(prof, node_seeds=None)
+        prof = replace(prof, node_seeds=None, table4_seeds=None)
     return EXPERIMENTS[name](prof, tuple(seeds) if seeds else prof.seeds, protocol)

@@ -40,9 +40,15 @@ class PlanRow:
     seconds_single: float
 
 
+#: GNvpro's calibration unit: work units of about one trust-region iteration (20 GMRES steps cost ~43).
+GNVPRO_UNIT = 50
+
+
 def _shortened(cfg: RunConfig, n: int) -> RunConfig:
-    """A copy of ``cfg`` with a budget of ``n`` epochs (or iterations), evaluated after each."""
+    """A copy of ``cfg`` with a budget of ``n`` epochs (iterations; GNvpro: ``n`` x 50 work units)."""
     t = cfg.train
+    if t.optimizer == "gnvpro":
+        return replace(cfg, train=replace(t, work_units=n * GNVPRO_UNIT, eval_every=1))
     if t.iterations:
         return replace(cfg, train=replace(t, iterations=n, eval_every=1))
     return replace(cfg, train=replace(t, epochs=n, eval_every=1))
@@ -51,7 +57,12 @@ def _shortened(cfg: RunConfig, n: int) -> RunConfig:
 def _steps_and_evaluations(cfg: RunConfig) -> tuple[int, int]:
     """Epochs (or iterations) of the full run and how many evaluations it makes (every ``eval_every``, first, last)."""
     t = cfg.train
-    n = t.iterations or max(t.epochs, 1)
+    if t.optimizer == "gnvpro":
+        from ctdnn_bench.training.config import GNVPRO_WORK_UNITS
+
+        n = max((t.work_units or GNVPRO_WORK_UNITS) // GNVPRO_UNIT, 1)
+    else:
+        n = t.iterations or max(t.epochs, 1)
     return n, n // t.eval_every + 2
 
 
