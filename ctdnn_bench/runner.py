@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
+import re
 import sys
 from collections.abc import Generator, Iterable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -16,6 +17,9 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+from ctdnn_bench import validate
+from ctdnn_bench.data.identity import data_identity
+from ctdnn_bench.errors import ConfigError
 from ctdnn_bench.store import ResultsStore
 from ctdnn_bench.training.config import RunConfig
 from ctdnn_bench.training.run import execute, load_data
@@ -34,6 +38,56 @@ def prepare_data(configs: Iterable[RunConfig], data_dir: str | Path | None) -> N
     and downloads or stand-in generation happen once rather than in every worker."""
     for dataset, seed in sorted({(c.dataset, c.seed_split) for c in configs}):
         load_data(dataset, data_dir, seed)
+
+
+def check_sweep_args(configs: Iterable[RunConfig], workers: int | None, scheduler: Any) -> list[RunConfig]:
+    """The unique configs, once the sweep's arguments are known to be valid (ConfigError otherwise, before any work)."""
+    try:
+        todo = list(configs)
+    except TypeError:
+        raise ConfigError(f"configs must be an iterable of RunConfig, got {configs!r}") from None
+    bad = next((c for c in todo if not isinstance(c, RunConfig)), None)
+    if bad is not None:
+        raise ConfigError(f"configs must be RunConfig objects, got {bad!r} (a {type(bad).__name__})")
+    if workers is not None:
+        validate.integer("workers", workers, 1, 4096)
+    if scheduler is not None and not hasattr(scheduler, "submit"):  # a distributed.Client passes as it is
+        check_scheduler_address(scheduler)
+    return unique(todo)
+
+
+def triage(
+    store: ResultsStore, todo: list[RunConfig], data_dir: Path | None
+) -> tuple[list[dict[str, Any]], list[RunConfig]]:
+    """Split ``todo`` into summaries of runs that need no work (``skipped``; ``error`` for a record this version
+    refuses) and the runs to do. A record trained on other data is recomputed, and said so in one line."""
+    identities = {ds: data_identity(ds, data_dir) for ds in sorted({c.dataset for c in todo})}
+    done: list[dict[str, Any]] = []
+    pending: list[RunConfig] = []
+    for c in todo:
+        status, reason = store.reuse_status(c.key(), identities[c.dataset])
+        if status == "reusable":
+            done.append({"key": c.key(), "label": c.label, "status": "skipped"})
+        elif status == "refused":
+            done.append({"key": c.key(), "label": c.label, "status": "error", "reason": reason})
+        else:
+            if status == "stale":
+                print(f"note: {reason}; recomputing it", file=sys.stderr)
+            pending.append(c)
+    return done, pending
+
+
+def check_scheduler_address(address: object) -> str:
+    """A Dask scheduler address ``[scheme://]host:port``; ConfigError naming the value otherwise."""
+    m = _ADDRESS.fullmatch(address) if isinstance(address, str) else None
+    if m is None or not 1 <= int(m.group("port")) <= 65535:
+        raise ConfigError(
+            f"scheduler must be a Dask scheduler address like tcp://host:8786 or tls://host:8786, got {address!r}"
+        )
+    return str(address)
+
+
+_ADDRESS = re.compile(r"(?:(?:tcp|tls|ucx|ws|wss)://)?(?P<host>\[[0-9a-fA-F:]+\]|[\w.-]+):(?P<port>\d{1,5})")
 
 
 def run_sweep(
@@ -61,13 +115,13 @@ def run_sweep(
     """
     from tqdm.auto import tqdm
 
+    todo = check_sweep_args(configs, workers, scheduler)
+    # absolute paths: Dask workers (and pool workers started elsewhere) resolve relative ones against their own cwd
+    results_dir, data_dir = Path(results_dir).resolve(), None if data_dir is None else Path(data_dir).resolve()
     store = ResultsStore(results_dir)
     store.check_writable()
-    todo = unique(configs)
     prepare_data(todo, data_dir)
-    finished = {c.key(): store.has(c.key()) for c in todo}
-    summaries = [{"key": c.key(), "label": c.label, "status": "skipped"} for c in todo if finished[c.key()]]
-    pending = [c for c in todo if not finished[c.key()]]
+    summaries, pending = triage(store, todo, data_dir)
     args = [
         (c.to_dict(), str(results_dir), None if data_dir is None else str(data_dir), experiments, profile)
         for c in pending

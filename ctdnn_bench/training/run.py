@@ -8,6 +8,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from ctdnn_bench.data.identity import data_identity
 from ctdnn_bench.environment import environment
 from ctdnn_bench.store import SCHEMA, ResultsStore
 from ctdnn_bench.training.config import RunConfig
@@ -47,31 +48,66 @@ def execute(
     threads: int = 1,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Run one config and write its record, unless a record with its key exists. Returns a short summary.
+    """Run one config and write its record, unless a reusable record with its key exists. Returns a short summary.
 
-    Runs that diverge are recorded as such; any other exception is reported in the summary (``status: error``,
-    with the traceback) and nothing is written, so that a later sweep retries the run.
+    A record is reusable if it was trained on the data the run would use now (see
+    :meth:`~ctdnn_bench.store.ResultsStore.reuse_status`); a stale one is replaced once the new one is written. The
+    run is claimed for its duration, so that concurrent sweeps on one results directory compute it once
+    (``status: claimed`` when another process holds it). Runs that diverge are recorded as such; any other exception
+    is reported in the summary (``status: error``, with the traceback) and nothing is written, so that a later sweep
+    retries the run.
     """
     import torch
 
-    torch.set_num_threads(threads)  # reproducible numbers, and no oversubscription in a pool
+    # one thread everywhere (train, run, pools, Dask): reductions, hence results, depend on the thread count
+    torch.set_num_threads(threads)
     cfg = RunConfig.from_dict(cfg_dict)
     store, key = ResultsStore(results_dir), cfg.key()
-    if store.has(key):
+    try:
+        identity = data_identity(cfg.dataset, data_dir)
+    except Exception as exc:
+        return _error_summary(key, cfg.label, exc)
+    status, reason = store.reuse_status(key, identity)
+    if status == "reusable":
         return {"key": key, "label": cfg.label, "status": "skipped"}
+    if status == "refused":
+        return {"key": key, "label": cfg.label, "status": "error", "reason": reason, "traceback": reason}
+    with store.claimed(key) as mine:
+        if not mine:
+            return {"key": key, "label": cfg.label, "status": "claimed"}
+        if store.reusable(key, identity):  # finished by another process between our look and our claim
+            return {"key": key, "label": cfg.label, "status": "skipped"}
+        return _train_and_record(cfg, store, identity, data_dir, experiments, profile, progress)
+
+
+def _error_summary(key: str, label: str, exc: BaseException) -> dict[str, Any]:
+    return {
+        "key": key,
+        "label": label,
+        "status": "error",
+        "reason": f"{type(exc).__name__}: {exc}",
+        "traceback": traceback.format_exc(),
+    }
+
+
+def _train_and_record(
+    cfg: RunConfig,
+    store: ResultsStore,
+    identity: dict[str, Any],
+    data_dir: str | None,
+    experiments: tuple[str, ...],
+    profile: str,
+    progress: Progress | None,
+) -> dict[str, Any]:
+    """Train ``cfg`` and write (or replace) its record; see :func:`execute`."""
+    key = cfg.key()
     started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
     try:
         cfg.check_device()
         data = load_data(cfg.dataset, data_dir, cfg.seed_split)
         result = train(cfg, data, progress)
     except Exception as exc:  # a bug or bad input, not a divergence: report, write nothing
-        return {
-            "key": key,
-            "label": cfg.label,
-            "status": "error",
-            "reason": f"{type(exc).__name__}: {exc}",
-            "traceback": traceback.format_exc(),
-        }
+        return _error_summary(key, cfg.label, exc)
     is_stalled = stalled(result["history"], cfg.train.stall_ratio)
     record = {
         "schema": SCHEMA,
@@ -89,12 +125,13 @@ def execute(
             "standin": bool(getattr(data, "standin", False)),
             "provenance": str(getattr(data, "provenance", getattr(data, "description", ""))),
         },
+        "data_identity": identity,
         "environment": environment(),
         "started": started.isoformat(timespec="seconds"),
         "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "wall_time": time.perf_counter() - t0,
     }
-    store.write(record)
+    store.write(record, replace=True)  # a stale record stays readable until this rename replaces it
     final = result["final"]
     return {
         "key": key,
