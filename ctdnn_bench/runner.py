@@ -10,10 +10,12 @@ import itertools
 import multiprocessing
 import os
 import re
+import signal
 import sys
-from collections.abc import Generator, Iterable
+import threading
+from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from contextlib import closing
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -155,29 +157,98 @@ def _dispatch(
         return
     n = workers or os.cpu_count() or 1
     if n == 1:
-        for a in args:
-            yield execute(*a)
+        yield from _dispatch_here(args)
         return
     yield from _dispatch_pool(args, n)
+
+
+class _Interrupts:
+    """Ctrl-C during a sweep: the first lets the runs in progress finish and save, the second stops at once."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def handler(self, signum: int, frame: object) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        print(
+            "\ninterrupted: finishing the runs in progress and saving their records; press Ctrl-C again to stop at "
+            "once (those runs are then redone next time)",
+            file=sys.stderr,
+        )
+
+
+@contextmanager
+def _deferred_interrupts() -> Iterator[_Interrupts]:
+    """Route SIGINT to an :class:`_Interrupts` for the ``with`` block (only the main thread can handle signals)."""
+    state = _Interrupts()
+    if threading.current_thread() is not threading.main_thread():
+        yield state
+        return
+    previous = signal.signal(signal.SIGINT, state.handler)
+    try:
+        yield state
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _dispatch_here(args: list[tuple[Any, ...]]) -> Generator[dict[str, Any], None, None]:
+    """One run after the other in this process; a first Ctrl-C stops after the current run is saved."""
+    with _deferred_interrupts() as interrupts:
+        for a in args:
+            yield execute(*a)
+            if interrupts.requested:
+                raise KeyboardInterrupt
+
+
+def _init_worker() -> None:
+    """Pool workers: a terminal's Ctrl-C reaches the whole process group, but only the main process decides when to
+    stop, so workers ignore it and finish their run; the SIGTERM of a second Ctrl-C exits through finally blocks."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _execute_in_worker(*args: Any) -> dict[str, Any]:
+    try:
+        return execute(*args)
+    except SystemExit:  # terminated: the claim is released and no temporary file is left by now
+        os._exit(143)
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Stop the pool's workers now (their runs are lost and redone next time; no partial record is written)."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _dispatch_pool(args: list[tuple[Any, ...]], n: int) -> Generator[dict[str, Any], None, None]:
     """At most ``n`` runs in flight, so an interrupt leaves only those to finish (and save) before exiting."""
     todo = iter(args)
     # forkserver: workers start clean (no forked torch threads) and pay the torch import once each
-    with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("forkserver")) as pool:
-        running = {pool.submit(execute, *a) for a in itertools.islice(todo, n)}
+    context = multiprocessing.get_context("forkserver")
+    with (
+        _deferred_interrupts() as interrupts,
+        ProcessPoolExecutor(max_workers=n, mp_context=context, initializer=_init_worker) as pool,
+    ):
+        running = {pool.submit(_execute_in_worker, *a) for a in itertools.islice(todo, n)}
         try:
             while running:
                 done, running = wait(running, return_when=FIRST_COMPLETED)
                 for fut in done:
                     yield fut.result()
-                    running |= {pool.submit(execute, *a) for a in itertools.islice(todo, 1)}
-        except (KeyboardInterrupt, GeneratorExit):  # interrupted here or in the consumer (which closes us)
-            print(
-                f"\ninterrupted: waiting for the {len(running)} runs in progress to finish and save their records",
-                file=sys.stderr,
-            )
+                    if not interrupts.requested:
+                        running |= {pool.submit(_execute_in_worker, *a) for a in itertools.islice(todo, 1)}
+            if interrupts.requested:
+                raise KeyboardInterrupt
+        except (KeyboardInterrupt, GeneratorExit):  # a second Ctrl-C, here or in the consumer (which closes us)
+            if running:
+                _terminate(pool)
             raise
 
 
