@@ -13,6 +13,7 @@ import re
 import signal
 import sys
 import threading
+import uuid
 from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import closing, contextmanager
@@ -21,7 +22,7 @@ from typing import Any
 
 from ctdnn_bench import validate
 from ctdnn_bench.data.identity import data_identity
-from ctdnn_bench.errors import ConfigError
+from ctdnn_bench.errors import ClusterError, ConfigError, CTDNNError
 from ctdnn_bench.store import ResultsStore
 from ctdnn_bench.training.config import RunConfig
 from ctdnn_bench.training.run import execute, load_data
@@ -81,6 +82,8 @@ def triage(
 
 def check_scheduler_address(address: object) -> str:
     """A Dask scheduler address ``[scheme://]host:port``; ConfigError naming the value otherwise."""
+    if isinstance(address, str) and address.startswith("inproc://"):  # a scheduler inside this process
+        return address
     m = _ADDRESS.fullmatch(address) if isinstance(address, str) else None
     if m is None or not 1 <= int(m.group("port")) <= 65535:
         raise ConfigError(
@@ -252,16 +255,72 @@ def _dispatch_pool(args: list[tuple[Any, ...]], n: int) -> Generator[dict[str, A
             raise
 
 
+#: How long to wait for the Dask scheduler to answer, and for at least one worker to be alive.
+DASK_TIMEOUT_S = 30.0
+
+
 def _dispatch_dask(args: list[tuple[Any, ...]], scheduler: Any) -> Generator[dict[str, Any], None, None]:
-    from distributed import Client
     from distributed import as_completed as dask_completed
 
-    client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+    client, owned = _connect_dask(scheduler)
     try:
+        _check_dask_workers(client, args[0][1])
         # pure=False: a run is deterministic, but we never want Dask to deduplicate or cache its side effect
         futures = [client.submit(execute, *a, pure=False) for a in args]
         for fut in dask_completed(futures):
             yield fut.result()
     finally:
-        if client is not scheduler:
+        if owned:
             client.close()
+
+
+def _connect_dask(scheduler: Any) -> tuple[Any, bool]:
+    """A client of ``scheduler`` (an address or a Client) and whether we opened it; ClusterError if unreachable."""
+    from distributed import Client
+
+    if isinstance(scheduler, Client):
+        return scheduler, False
+    try:
+        return Client(scheduler, timeout=DASK_TIMEOUT_S), True
+    except (OSError, TimeoutError) as exc:
+        raise ClusterError(
+            f"cannot reach the Dask scheduler at {scheduler} within {DASK_TIMEOUT_S:g} s ({exc}); is it running, "
+            "and is the address right?"
+        ) from exc
+
+
+def _check_dask_workers(client: Any, results_dir: str) -> None:
+    """At least one worker is alive, and every worker sees ``results_dir`` as this process does and can write there
+    (a worker that cannot would compute runs whose records nobody finds)."""
+    try:
+        client.wait_for_workers(1, timeout=DASK_TIMEOUT_S)
+    except TimeoutError as exc:
+        raise ClusterError(
+            f"no Dask worker is alive at {client.scheduler.address} after {DASK_TIMEOUT_S:g} s; start some with "
+            f"`dask worker {client.scheduler.address} --nthreads 1`"
+        ) from exc
+    token = Path(results_dir) / "runs" / f".probe-{uuid.uuid4().hex}"
+    token.write_text("")  # the workers must see this very file: the directory is shared, not merely named alike
+    try:
+        answers = client.run(_probe_results_dir, results_dir, token.name)
+    finally:
+        token.unlink(missing_ok=True)
+    failed = {worker: problem for worker, problem in answers.items() if problem}
+    if failed:
+        worker, problem = next(iter(failed.items()))
+        raise ClusterError(
+            f"{len(failed)} of {len(answers)} Dask workers cannot use the results directory {results_dir} "
+            f"(worker {worker}: {problem}); --results-dir must be on a file system every worker shares"
+        )
+
+
+def _probe_results_dir(results_dir: str, token: str) -> str | None:
+    """Run on each Dask worker: None if it sees the client's token file in ``results_dir`` and can write there."""
+    store = ResultsStore(results_dir)
+    if not (store.runs / token).is_file():
+        return f"it does not see {store.runs} as the client does"
+    try:
+        store.check_writable()
+    except CTDNNError as exc:
+        return str(exc)
+    return None
