@@ -433,8 +433,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_data(args: argparse.Namespace) -> int:
     from ctdnn_bench.data import KNOWN_FILES, data_path, verify_all
-    from ctdnn_bench.data.fetch import sha256
+    from ctdnn_bench.data.fetch import resolve_data_dir, sha256
 
+    resolve_data_dir(args.data_dir)  # a mistyped --data-dir is bad input (exit 2), not a missing file
     ok = True
     if args.no_download:  # the data directory (else the download cache), checked, never downloaded into
         for name, path, good in verify_all(args.data_dir):

@@ -88,7 +88,7 @@ class ModelConfig:
         if self.cube_input and not (self.architecture == "node" and self.hidden):
             raise ConfigError("cube_input applies only to architecture 'node' with hidden widths (an MLP field)")
         if self.basis == "static" and self.degree != 0:
-            raise ConfigError("the static basis has degree 0; set degree=0")
+            raise ConfigError(f"the static basis has degree 0; set degree=0 (got degree={self.degree})")
 
     def make_basis(self) -> AbstractBasis:
         """The configured basis on ``[0, final_time]``."""

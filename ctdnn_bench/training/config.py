@@ -108,7 +108,8 @@ class RunConfig:
             raise ConfigError(f"unknown device {self.device!r}; use cpu, cuda or cuda:N") from None
         if self.dataset == "spiral" and (self.model.architecture != "node" or self.model.width != 2):
             raise ConfigError(
-                "the spiral task needs architecture 'node' with width 2 (the state is 2-d); use "
+                "the spiral task needs architecture 'node' with width 2 (the state is 2-d), got architecture "
+                f"{self.model.architecture!r} with width {self.model.width}; use "
                 "ModelConfig(architecture='node', width=2, hidden=(50,), final_time=25.0)"
             )
 
