@@ -227,3 +227,19 @@ def test_concurrent_sweeps_compute_each_run_once(tmp_path: Path) -> None:
     computed = [s["key"] for r in results for s in r if s["status"] == "ok"]
     assert sorted(computed) == sorted(c.key() for c in configs)  # each once, none twice
     assert not list(ResultsStore(tmp_path).runs.glob(".*"))
+
+
+def test_full_disk_while_saving_exits_1_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import errno
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store_module.os, "fsync", full)  # only the store syncs: the record's write fails
+    argv = ["train", "--results-dir", str(tmp_path), "--dataset", "cdr", "--degree", "1", "--n-steps", "2"]
+    assert main([*argv, "--width", "4", "--epochs", "1", "--batch-size", "400"]) == 1
+    err = capsys.readouterr().err
+    assert "ctdnn-bench train: error: No space left on device" in err and "Traceback" not in err
+    assert not list((tmp_path / "runs").iterdir())  # no record, temporary file or claim
