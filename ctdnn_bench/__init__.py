@@ -35,7 +35,16 @@ if TYPE_CHECKING:
     from ctdnn_bench.models import ModelConfig, SurrogateModel, build_model, parameter_counts
     from ctdnn_bench.stats import SolveStats
 
-from ctdnn_bench.errors import ConfigError, CTDNNError, DataError, ResultsError, ShapeError, SolverError
+from ctdnn_bench.errors import (
+    ClusterError,
+    ConfigError,
+    CTDNNError,
+    DataError,
+    EnvironmentFailure,
+    ResultsError,
+    ShapeError,
+    SolverError,
+)
 
 # Torch-backed names load on first use, so that reading results, rendering the report and `ctdnn-bench --help`
 # do not pay the ~2 s torch import.
@@ -83,8 +92,10 @@ __all__ = [
     "MODELS",
     "AbstractBasis",
     "CTDNNError",
+    "ClusterError",
     "ConfigError",
     "DataError",
+    "EnvironmentFailure",
     "HamiltonianBlock",
     "LeapfrogBlock",
     "MLPField",

@@ -12,9 +12,9 @@ import tomllib
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-from ctdnn_bench.errors import ConfigError, CTDNNError
+from ctdnn_bench.errors import ConfigError, CTDNNError, EnvironmentFailure
 
 #: The profiles of :data:`ctdnn_bench.experiments.PROFILES` (named here so that ``--help`` needs no torch import).
 PROFILE_NAMES = ("quick", "standard", "paper")
@@ -51,6 +51,13 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
     return value
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad argument gives one line (exit status 2) instead of the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -104,7 +111,7 @@ def _sweep_args(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``ctdnn-bench`` (one sub-command per job)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="ctdnn-bench", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -204,7 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="write report/index.html from the results store and benchmark results")
     p.add_argument("--results-dir", default="results")
     p.add_argument("--report-dir", default="report")
-    p.add_argument("--profile", default=None, help="only runs of this profile (default: all)")
+    p.add_argument(
+        "--profile", default=None, choices=["quick", "paper", "custom"], help="only runs of this profile (default: all)"
+    )
 
     p = sub.add_parser("data", help="verify the data files (downloading missing ones) and prepare the DCR stand-in")
     p.add_argument("--data-dir", default=None, help="directory with the data files (default: $CTDNN_DATA_DIR)")
@@ -253,8 +262,11 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_conditioning(args: argparse.Namespace) -> int:
-    from ctdnn_bench.conditioning import conditioning_table
+    from ctdnn_bench.conditioning import check_conditioning_args, conditioning_table
 
+    check_conditioning_args(tuple(args.degrees), tuple(args.final_times), args.n_points)
+    if args.json:
+        _check_output_file(Path(args.json), "--json")
     rows = conditioning_table(degrees=tuple(args.degrees), final_times=tuple(args.final_times), n_points=args.n_points)
     print(f"{'basis':10s} {'domain':9s} {'d':>2s} {'T':>5s} {'cond(A)':>10s} {'cond(Gram)':>11s} {'max|A|':>9s}")
     for r in rows:
@@ -263,10 +275,18 @@ def cmd_conditioning(args: argparse.Namespace) -> int:
             f"{r.max_abs_entry:9.3g}"
         )
     if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps([dataclasses.asdict(r) for r in rows], indent=1))
         print(f"wrote {args.json}")
     return 0
+
+
+def _check_output_file(path: Path, flag: str) -> None:
+    """Before any work: ``path`` names a file (bad input otherwise) in a writable directory (else exit 1)."""
+    from ctdnn_bench.store import check_writable_dir
+
+    if path.is_dir():
+        raise ConfigError(f"{flag} {str(path)!r} is a directory; give the name of a file to write")
+    check_writable_dir(path.parent, f"the directory of {flag} {str(path)!r},", flag)
 
 
 def train_config_from_args(args: argparse.Namespace) -> Any:
@@ -278,8 +298,11 @@ def train_config_from_args(args: argparse.Namespace) -> Any:
     if args.config:
         try:
             base.update(tomllib.loads(Path(args.config).read_text()))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"cannot read config file {args.config}: {exc}") from exc
+        for table in ("model", "train"):
+            if not isinstance(base[table], dict):
+                raise ConfigError(f"{args.config}: {table} must be a table ([{table}]), got {base[table]!r}")
     # flag destinations are the dataclass field names, so each flag goes to the config it belongs to
     model_keys = {f.name for f in dataclasses.fields(ModelConfig)}
     train_keys = {f.name for f in dataclasses.fields(TrainConfig)}
@@ -307,15 +330,22 @@ def train_config_from_args(args: argparse.Namespace) -> Any:
 def cmd_train(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
+    from ctdnn_bench.data.identity import data_identity
     from ctdnn_bench.store import ResultsStore
     from ctdnn_bench.training.run import execute, load_data
 
     cfg = train_config_from_args(args)
+    cfg.check_device()  # bad device, data or results directory fail before any work
+    identity = data_identity(cfg.dataset, args.data_dir)
     store = ResultsStore(args.results_dir)
     store.check_writable()
     key = cfg.key()
-    if not store.has(key):
-        cfg.check_device()  # bad device or data fail before the progress bar
+    status, reason = store.reuse_status(key, identity)
+    if status == "refused":
+        raise ConfigError(f"{reason}; or pass another --results-dir")
+    if status != "reusable":
+        if status == "stale":
+            print(f"note: {reason}; recomputing it", file=sys.stderr)
         load_data(cfg.dataset, args.data_dir, cfg.seed_split)
         by_iteration = cfg.dataset == "spiral" or cfg.train.iterations > 0
         total, unit = (cfg.train.iterations, "it") if by_iteration else (cfg.train.epochs, "epoch")
@@ -326,17 +356,13 @@ def cmd_train(args: argparse.Namespace) -> int:
             def progress(done: int, _total: int) -> None:
                 bar.update(done - bar.n)
 
-            summary = execute(
-                cfg,
-                args.results_dir,
-                args.data_dir,
-                ("train",),
-                "custom",
-                threads=os.cpu_count() or 1,
-                progress=progress,
-            )
+            # execute's one thread, as in `run`: the same key gives the same bits from both commands
+            summary = execute(cfg, args.results_dir, args.data_dir, ("train",), "custom", progress=progress)
         if summary["status"] == "error":
             print(summary["traceback"], file=sys.stderr)
+            return 1
+        if summary["status"] == "claimed":
+            print(f"run {key} is being computed by another process (claim {store.claim_path(key)})", file=sys.stderr)
             return 1
     record = store.read(key)
     _print_record(record, store.path(key))
@@ -364,7 +390,10 @@ def _print_record(record: dict[str, Any], path: Path) -> None:
 def _summary_table(results_dir: str, keys: set[str]) -> str:
     from ctdnn_bench.store import ResultsStore
 
-    df = ResultsStore(results_dir).table()
+    notes: list[str] = []
+    df = ResultsStore(results_dir).table(notes)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
     if df.empty:
         return "(no records)"
     df = df[df["key"].isin(keys)]
@@ -376,9 +405,11 @@ def _summary_table(results_dir: str, keys: set[str]) -> str:
     return str(table.round(4).to_string())
 
 
-def _run_experiments(names: list[str], args: argparse.Namespace) -> int:
+def _sweep_configs(names: list[str], args: argparse.Namespace) -> dict[str, list[Any]]:
+    """Every experiment's configs, with the sweep's arguments checked: all bad input fails here, before any work."""
+    from ctdnn_bench.data.fetch import resolve_data_dir
     from ctdnn_bench.experiments import experiment_configs
-    from ctdnn_bench.runner import run_sweep
+    from ctdnn_bench.runner import check_sweep_args
 
     if args.group_size < 1:
         raise ConfigError(f"--group-size must be >= 1, got {args.group_size}")
@@ -386,16 +417,14 @@ def _run_experiments(names: list[str], args: argparse.Namespace) -> int:
         n: experiment_configs(n, args.profile, tuple(args.seeds) if args.seeds else None, args.protocol, args.epochs)
         for n in names
     }
-    if args.plan:
-        from ctdnn_bench.plan import format_plan, plan_sweep
+    check_sweep_args([c for cfgs in configs.values() for c in cfgs], args.workers, args.scheduler)
+    resolve_data_dir(args.data_dir)  # a mistyped --data-dir fails now, not after the conditioning table
+    return configs
 
-        workers = args.workers or os.cpu_count() or 1
-        rows = plan_sweep(
-            configs, args.results_dir, data_dir=args.data_dir, workers=workers, group_size=args.group_size
-        )
-        print(f"plan for profile {args.profile!r} ({args.results_dir}):")
-        print(format_plan(rows, workers))
-        return 0
+
+def _run_experiments(configs: dict[str, list[Any]], args: argparse.Namespace) -> int:
+    from ctdnn_bench.runner import run_sweep
+
     start = time.perf_counter()
     errors, keys = [], set()
     for name, cfgs in configs.items():
@@ -413,9 +442,10 @@ def _run_experiments(names: list[str], args: argparse.Namespace) -> int:
         keys |= {c.key() for c in cfgs}
         n = Counter(s["status"] for s in summaries)
         errors += [s for s in summaries if s["status"] == "error"]
+        elsewhere = f", {n['claimed']} being computed by another sweep" if n["claimed"] else ""
         print(
             f"{name}: {len(summaries)} runs ({n['ok'] + n['diverged']} new, {n['skipped']} already done, "
-            f"{n['diverged']} new diverged, {n['error']} failed)"
+            f"{n['diverged']} new diverged, {n['error']} failed{elsewhere})"
         )
     print(_summary_table(args.results_dir, keys))
     print(f"wall time {time.perf_counter() - start:.0f} s; records in {Path(args.results_dir) / 'runs'}")
@@ -424,28 +454,48 @@ def _run_experiments(names: list[str], args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
+def _conditioning_args(results_dir: str) -> argparse.Namespace:
+    return argparse.Namespace(
+        degrees=[3, 4, 5, 6],
+        final_times=[1.0, 5.0, 10.0],
+        n_points=12,
+        json=str(Path(results_dir) / "conditioning.json"),
+    )
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     if args.experiment == "conditioning" and args.plan:
         print("conditioning: no training; it takes seconds")
         return 0
     if args.experiment == "conditioning":
-        ns = argparse.Namespace(
-            degrees=[3, 4, 5, 6],
-            final_times=[1.0, 5.0, 10.0],
-            n_points=12,
-            json=str(Path(args.results_dir) / "conditioning.json"),
-        )
-        return cmd_conditioning(ns)
-    return _run_experiments([args.experiment], args)
+        return cmd_conditioning(_conditioning_args(args.results_dir))
+    configs = _sweep_configs([args.experiment], args)
+    return _print_plan(configs, args) if args.plan else _run_experiments(configs, args)
+
+
+def _print_plan(configs: dict[str, list[Any]], args: argparse.Namespace) -> int:
+    """``--plan``: runs, groups and projected wall time per experiment; nothing is run or written."""
+    from ctdnn_bench.plan import format_plan, plan_sweep
+
+    workers = args.workers or os.cpu_count() or 1
+    rows = plan_sweep(configs, args.results_dir, data_dir=args.data_dir, workers=workers, group_size=args.group_size)
+    print(f"plan for profile {args.profile!r} ({args.results_dir}):")
+    print(format_plan(rows, workers))
+    return 0
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
     from ctdnn_bench.experiments import EXPERIMENTS
+    from ctdnn_bench.store import ResultsStore, check_writable_dir
 
+    configs = _sweep_configs(list(EXPERIMENTS), args)
     if args.plan:
-        return _run_experiments(list(EXPERIMENTS), args)
-    code = cmd_run(argparse.Namespace(**{**vars(args), "experiment": "conditioning"}))
-    code = max(code, _run_experiments(list(EXPERIMENTS), args))
+        return _print_plan(configs, args)
+    ResultsStore(args.results_dir).check_writable()
+    if not args.no_report:  # an unwritable report directory fails now, not after hours of training
+        check_writable_dir(Path(args.report_dir), "report directory", "--report-dir")
+    code = cmd_conditioning(_conditioning_args(args.results_dir))
+    code = max(code, _run_experiments(configs, args))
     if not args.no_report:
         code = max(
             code,
@@ -462,6 +512,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     except ImportError as exc:
         print(f"the report needs the 'report' extra (matplotlib, seaborn, jinja2): {exc}", file=sys.stderr)
         return 1
+    from ctdnn_bench.store import check_writable_dir
+
+    check_writable_dir(Path(args.report_dir), "report directory", "--report-dir")
     path = write_report(results_dir=args.results_dir, report_dir=args.report_dir, profile=args.profile)
     print(f"wrote {path}")
     return 0
@@ -469,8 +522,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_data(args: argparse.Namespace) -> int:
     from ctdnn_bench.data import KNOWN_FILES, data_path, verify_all
-    from ctdnn_bench.data.fetch import sha256
+    from ctdnn_bench.data.fetch import resolve_data_dir, sha256
 
+    resolve_data_dir(args.data_dir)  # a mistyped --data-dir is bad input (exit 2), not a missing file
     ok = True
     if args.no_download:  # the data directory (else the download cache), checked, never downloaded into
         for name, path, good in verify_all(args.data_dir):
@@ -551,16 +605,28 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``ctdnn-bench``; returns the exit code (2 for bad input, 1 for failed runs)."""
+    """Entry point of ``ctdnn-bench``; returns the exit code: 2 for bad input, 1 for failed runs and for failures of
+    the machine (unwritable directory, full disk, unreachable cluster), 130 when interrupted. Errors are one line."""
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
+    except EnvironmentFailure as exc:
+        return _fail(args.command, exc, 1)
     except CTDNNError as exc:
-        print(f"ctdnn-bench {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(args.command, exc, 2)
+    except MemoryError:
+        return _fail(args.command, "out of memory; lower the sizes (degree, width, batch size) or the workers", 1)
+    except OSError as exc:  # a full disk, a directory that vanished: the machine, not the input
+        return _fail(args.command, f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""), 1)
     except KeyboardInterrupt:
         print("\ninterrupted: finished runs are saved; run the same command again to resume", file=sys.stderr)
         return 130
+
+
+def _fail(command: str, what: object, code: int) -> int:
+    message = " ".join(str(what).split())  # one line, whatever the exception's text
+    print(f"ctdnn-bench {command}: error: {message}", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from math import comb
 
 import numpy as np
 
+from ctdnn_bench import validate
 from ctdnn_bench.bases import DOMAINS, AbstractBasis, AbstractRecurrenceBasis, make_basis
 from ctdnn_bench.errors import ConfigError
 
@@ -81,6 +82,21 @@ def change_of_basis(source: AbstractBasis, target: AbstractBasis) -> np.ndarray:
     return np.linalg.solve(c_tgt.T, c_src.T)
 
 
+def check_conditioning_args(degrees: tuple[int, ...], final_times: tuple[float, ...], n_points: int) -> None:
+    """ConfigError naming the value unless every degree, final time and the grid size make a meaningful table."""
+    if not degrees or not final_times:
+        raise ConfigError(f"need at least one degree and one final time, got {degrees!r} and {final_times!r}")
+    top = max(validate.integer("degree", d, 0, validate.MAX_DEGREE) for d in degrees)
+    for big_t in final_times:
+        validate.number("final time T", big_t, low=0, strict=True)
+    validate.integer("n_points", n_points, 1, 10**6)
+    if n_points < top + 1:  # fewer points than functions: a rank-deficient matrix, its condition number meaningless
+        raise ConfigError(
+            f"n_points = {n_points} grid points cannot tell apart the {top + 1} functions of degree {top}; "
+            f"use n_points >= {top + 1}"
+        )
+
+
 @dataclass(frozen=True)
 class ConditioningRow:
     """Conditioning of one basis at one degree and final time ``T`` (interval ``[0, T]``)."""
@@ -106,6 +122,7 @@ def conditioning_table(
     n_points: int = 12,
 ) -> list[ConditioningRow]:
     """Condition numbers of the basis matrix on the paper's grid and of the Gram matrix, per (basis, domain, d, T)."""
+    check_conditioning_args(degrees, final_times, n_points)
     rows = []
     for name, domain in bases:
         for big_t in final_times:

@@ -37,6 +37,21 @@ class ResultsError(CTDNNError, OSError):
     """The results store cannot be read or written."""
 
 
+class EnvironmentFailure(CTDNNError, OSError):
+    """Not the input but the machine failed: an unwritable directory, a full disk, an unreachable cluster.
+
+    The command line exits with status 1 for these, and 2 for every other :class:`CTDNNError` (bad input).
+    """
+
+
+class UnwritableError(ResultsError, EnvironmentFailure):
+    """A directory that results or the report go to cannot be written."""
+
+
+class ClusterError(EnvironmentFailure):
+    """The Dask scheduler cannot be reached, no worker is alive, or a worker cannot write the results."""
+
+
 def unknown_name(kind: str, name: object, choices: Iterable[str]) -> ConfigError:
     """Build the error for an unknown registry name, listing the valid names and the closest match.
 

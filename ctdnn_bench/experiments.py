@@ -28,7 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ctdnn_bench.errors import ConfigError, require_choices, unknown_name
+from ctdnn_bench import validate
+from ctdnn_bench.errors import ConfigError, unknown_name
 from ctdnn_bench.models import ModelConfig
 from ctdnn_bench.training.config import RunConfig, TrainConfig
 
@@ -140,7 +141,6 @@ PROFILES: dict[str, Profile] = {
         node_eval_every=20,
         node_iterations=2000,
         node_datasets=("elm", "cdr", "dcr"),
-        eval_every=10,
         table4_datasets=("spiral", "elm", "cdr", "dcr"),
         gnvpro_work_units=4000,
     ),
@@ -348,14 +348,15 @@ def experiment_configs(
     epochs: int | None = None,
 ) -> list[RunConfig]:
     """The run configs of experiment ``name`` under ``profile`` (``seeds``/``epochs`` override the profile's)."""
-    if name not in EXPERIMENTS:  # "conditioning" is listed for the CLI, which handles it before this point
+    if not isinstance(name, str) or name not in EXPERIMENTS:  # the CLI handles "conditioning" before this point
         raise unknown_name("experiment", name, [*EXPERIMENTS, "conditioning"])
-    require_choices(("profile", profile, PROFILES), ("protocol", protocol, PROTOCOLS))
-    prof = PROFILES[profile]
+    prof = PROFILES[validate.choice("profile", profile, PROFILES)]
+    validate.choice("protocol", protocol, PROTOCOLS)
     if epochs is not None:
-        if epochs < 1:
-            raise ConfigError(f"--epochs must be >= 1, got {epochs}")
-        prof = replace(prof, epochs=dict.fromkeys(prof.epochs, epochs))
+        prof = replace(prof, epochs=dict.fromkeys(prof.epochs, validate.integer("epochs", epochs, 1)))
+    if seeds is not None and not isinstance(seeds, tuple | list):
+        raise ConfigError(f"seeds must be a tuple of integers >= 0, got {seeds!r}")
+    chosen = tuple(validate.seed("seed", s) for s in seeds) if seeds else prof.seeds
     if seeds:  # the user's seeds serve every experiment, the neural ODEs included
         prof = replace(prof, node_seeds=None, table4_seeds=None)
-    return EXPERIMENTS[name](prof, tuple(seeds) if seeds else prof.seeds, protocol)
+    return EXPERIMENTS[name](prof, chosen, protocol)

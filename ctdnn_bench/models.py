@@ -9,6 +9,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from ctdnn_bench import validate as v
 from ctdnn_bench._checks import check_features
 from ctdnn_bench.bases import BASES, DOMAINS, AbstractBasis, make_basis
 from ctdnn_bench.dynamics import (
@@ -20,10 +21,11 @@ from ctdnn_bench.dynamics import (
     NeuralODEBlock,
     TanhLayerField,
 )
-from ctdnn_bench.errors import ConfigError, require_choices
+from ctdnn_bench.errors import ConfigError
 from ctdnn_bench.integrators import INTEGRATORS
 from ctdnn_bench.layers import TIME_INITS
 from ctdnn_bench.stats import SolveStats
+from ctdnn_bench.validate import MAX_COEFFICIENTS
 
 DECODER_INITS = ("default", "randn")
 
@@ -74,23 +76,12 @@ class ModelConfig:
     adjoint_norm: str = "default"
 
     def __post_init__(self) -> None:
-        require_choices(
-            ("architecture", self.architecture, MODELS),
-            ("basis", self.basis, BASES),
-            ("integrator", self.method, INTEGRATORS),
-            ("time grid", self.time_grid, TIME_GRIDS),
-            ("time_init", self.time_init, TIME_INITS),
-            ("decoder_init", self.decoder_init, DECODER_INITS),
-            ("adjoint_norm", self.adjoint_norm, ADJOINT_NORMS),
-        )
-        if self.domain is not None:  # None: the basis' own default
-            require_choices(("time domain", self.domain, DOMAINS))
-        if not (math.isfinite(self.final_time) and self.final_time > 0):
-            raise ConfigError(f"final_time T must be a finite number > 0, got {self.final_time}")
-        if self.degree < 0 or self.n_steps < 1 or self.width < 1 or any(h < 1 for h in self.hidden):
+        v.normalize(self, _model_fields(self))
+        if (self.degree + 1) * self.width * max((self.width, *self.hidden)) > MAX_COEFFICIENTS:
             raise ConfigError(
-                f"need degree >= 0, n_steps >= 1, width >= 1, hidden widths >= 1; got degree="
-                f"{self.degree}, n_steps={self.n_steps}, width={self.width}, hidden={self.hidden}"
+                f"(degree + 1) x width x max(width, hidden) = {self.degree + 1} x {self.width} x "
+                f"{max((self.width, *self.hidden))} time-dependent weights per layer is more than the "
+                f"limit of {MAX_COEFFICIENTS:.0e} (800 MB in float64); lower degree, width or hidden"
             )
         if self.hidden and self.architecture != "node":
             raise ConfigError(
@@ -102,7 +93,7 @@ class ModelConfig:
         if self.adjoint_norm != "default" and not (self.architecture == "node" and self.adjoint):
             raise ConfigError("adjoint_norm applies only to architecture 'node' with adjoint=True")
         if self.basis == "static" and self.degree != 0:
-            raise ConfigError("the static basis has degree 0; set degree=0")
+            raise ConfigError(f"the static basis has degree 0; set degree=0 (got degree={self.degree})")
 
     def make_basis(self) -> AbstractBasis:
         """The configured basis on ``[0, final_time]``."""
@@ -179,8 +170,10 @@ def build_model(
     Encoder weight ``~ N(0, 2 / n_in)``, bias 0 (paper Sec. 7). With ``seed`` the draw is reproducible (paper: 20)
     and leaves torch's global generator as it was.
     """
-    if n_in < 1 or n_out < 1:
-        raise ConfigError(f"n_in and n_out must be >= 1, got {n_in}, {n_out}")
+    if not isinstance(cfg, ModelConfig):
+        raise ConfigError(f"build_model needs a ModelConfig, got {cfg!r} (a {type(cfg).__name__})")
+    n_in, n_out = v.integer("n_in", n_in, 1, v.MAX_COUNT), v.integer("n_out", n_out, 1, v.MAX_COUNT)
+    seed = None if seed is None else v.seed("seed", seed)
     with torch.random.fork_rng(enabled=seed is not None):
         if seed is not None:
             torch.manual_seed(seed)
@@ -195,6 +188,31 @@ def build_model(
                 decoder.weight.normal_()
                 decoder.bias.normal_()
     return SurrogateModel(encoder, dynamics, decoder)
+
+
+def _model_fields(cfg: ModelConfig) -> dict[str, object]:
+    """Every field of ``cfg``, type- and range-checked and normalized (see :mod:`ctdnn_bench.validate`)."""
+    return {
+        "architecture": v.choice("architecture", cfg.architecture, MODELS),
+        "basis": v.choice("basis", cfg.basis, BASES),
+        "degree": v.integer("degree", cfg.degree, 0, v.MAX_DEGREE),
+        "domain": None if cfg.domain is None else v.choice("time domain", cfg.domain, DOMAINS),
+        "final_time": v.number("final_time T", cfg.final_time, low=0, strict=True),
+        "n_steps": v.integer("n_steps", cfg.n_steps, 1, v.MAX_STEPS),
+        "width": v.integer("width", cfg.width, 1, v.MAX_WIDTH),
+        "time_grid": v.choice("time grid", cfg.time_grid, TIME_GRIDS),
+        "hidden": v.widths("hidden", cfg.hidden),
+        "method": v.choice("integrator method", cfg.method, INTEGRATORS),
+        "rtol": v.number("rtol", cfg.rtol, low=0, strict=True),
+        "atol": v.number("atol", cfg.atol, low=0, strict=True),
+        "adjoint": v.flag("adjoint", cfg.adjoint),
+        "max_nfe": v.integer("max_nfe", cfg.max_nfe, 1),
+        "init_std": v.optional_number("init_std", cfg.init_std, low=0),
+        "time_init": v.choice("time_init", cfg.time_init, TIME_INITS),
+        "decoder_init": v.choice("decoder_init", cfg.decoder_init, DECODER_INITS),
+        "cube_input": v.flag("cube_input", cfg.cube_input),
+        "adjoint_norm": v.choice("adjoint_norm", cfg.adjoint_norm, ADJOINT_NORMS),
+    }
 
 
 def parameter_counts(model: SurrogateModel) -> dict[str, int]:

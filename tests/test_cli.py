@@ -107,7 +107,7 @@ def test_bad_input_exits_2_with_a_message(
 def test_unwritable_results_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
-    assert main(["train", "--results-dir", str(blocker)]) == 2
+    assert main(["train", "--results-dir", str(blocker)]) == 1  # the machine, not the input: exit 1 (issue 11)
     assert "not writable" in capsys.readouterr().err
 
 

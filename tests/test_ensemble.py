@@ -176,6 +176,9 @@ def test_sweep_stacked_equals_sweep_single(tmp_path: Any, data: Any, monkeypatch
 
     monkeypatch.setattr(run_module, "load_data", lambda *a: data)
     monkeypatch.setattr("ctdnn_bench.runner.load_data", lambda *a: data)
+    identity = {"dataset": "synthetic", "files": {}}
+    monkeypatch.setattr(run_module, "data_identity", lambda *a: identity)
+    monkeypatch.setattr("ctdnn_bench.runner.data_identity", lambda *a: identity)
     cfgs = _group("resnet", "float64")
     finals = {}
     for size in (1, 128):

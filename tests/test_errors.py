@@ -76,7 +76,7 @@ def test_unknown_domain_grid_and_init() -> None:
 def test_negative_degree(degree: int) -> None:
     with pytest.raises(ConfigError, match=r"degree must be an integer >= 0, got -"):
         make_basis("legendre", degree)
-    with pytest.raises(ConfigError, match=r"need degree >= 0.*degree=-"):
+    with pytest.raises(ConfigError, match=r"degree must be an integer in \[0, 1000\], got -"):
         ModelConfig(degree=degree)
 
 
@@ -113,11 +113,11 @@ def test_bad_sizes() -> None:
         ResNetBlock(3, make_basis("legendre", 1), n_steps=0)
     with pytest.raises(ConfigError, match="layer widths must be >= 1"):
         TimeDependentLinear(0, 2, make_basis("legendre", 1))
-    with pytest.raises(ConfigError, match="n_in and n_out must be >= 1"):
+    with pytest.raises(ConfigError, match=r"n_in must be an integer in \[1, .*got 0"):
         build_model(ModelConfig(), 0, 3)
-    with pytest.raises(ConfigError, match="width >= 1"):
+    with pytest.raises(ConfigError, match=r"width must be an integer in \[1, 10000\], got 0"):
         ModelConfig(width=0)
-    with pytest.raises(ConfigError, match="hidden widths >= 1"):
+    with pytest.raises(ConfigError, match=r"hidden\[0\] must be an integer in \[1, 10000\], got 0"):
         ModelConfig(architecture="node", hidden=(0,))
 
 

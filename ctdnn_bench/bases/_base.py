@@ -11,6 +11,7 @@ import torch
 from torch import Tensor
 
 from ctdnn_bench.errors import ConfigError, ShapeError, unknown_name
+from ctdnn_bench.validate import MAX_DEGREE
 
 #: Reference intervals that physical time [t0, t1] can be mapped to before the basis is evaluated.
 #: ``raw`` keeps t as it is (the authors' MATLAB monomials on [0, T]); ``unit`` maps to [0, 1];
@@ -46,6 +47,10 @@ class AbstractBasis:
     def __post_init__(self) -> None:
         if not isinstance(self.degree, int | np.integer) or isinstance(self.degree, bool) or self.degree < 0:
             raise ConfigError(f"{self.name} basis: degree must be an integer >= 0, got {self.degree!r}")
+        if self.degree > MAX_DEGREE:  # a typo here would otherwise end in a MemoryError or a C++ bad_alloc
+            raise ConfigError(f"{self.name} basis: degree must be at most {MAX_DEGREE}, got {self.degree!r}")
+        if not all(isinstance(t, int | float | np.number) and not isinstance(t, bool) for t in (self.t0, self.t1)):
+            raise ConfigError(f"{self.name} basis: t0 and t1 must be numbers, got {self.t0!r} and {self.t1!r}")
         if not (math.isfinite(self.t0) and math.isfinite(self.t1)) or self.t1 <= self.t0:
             raise ConfigError(
                 f"{self.name} basis: need finite t0 < t1, got [{self.t0}, {self.t1}]; "
@@ -53,7 +58,7 @@ class AbstractBasis:
             )
         if self.domain is None:
             object.__setattr__(self, "domain", self.default_domain)
-        if self.domain not in DOMAINS:
+        if not isinstance(self.domain, str) or self.domain not in DOMAINS:
             raise unknown_name("time domain", self.domain, DOMAINS)
 
     @property

@@ -171,20 +171,36 @@ def provenance(n_samples: int = N_SAMPLES, seed: int = SEED, grid: int = GRID) -
     )
 
 
+def checksum(y: np.ndarray, c: np.ndarray) -> str:
+    """sha256 of the stand-in's arrays (C-order float64 bytes), stored in the cache beside them."""
+    digest = hashlib.sha256()
+    for a in (y, c):
+        digest.update(np.ascontiguousarray(a, dtype=np.float64).tobytes())
+    return digest.hexdigest()
+
+
+def _read_cache(path: Path, n_samples: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The cached arrays if the file is readable, has the expected shapes and its checksum matches; else None."""
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            y, c, stored = f["y"], f["c"], str(f["sha256"])
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None  # unreadable, or written before caches carried a checksum
+    if y.shape != (n_samples, 3) or c.shape != (n_samples, N_OUT) or checksum(y, c) != stored:
+        log.warning("the DCR stand-in cache %s is damaged (checksum or shape); regenerating it", path)
+        return None
+    return y, c
+
+
 def generate_cached(
     n_samples: int = N_SAMPLES, seed: int = SEED, grid: int = GRID, directory: str | Path | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`generate`, cached as ``.npz`` in ``directory`` (default the data cache) keyed by its parameters."""
+    """:func:`generate`, cached as ``.npz`` in ``directory`` (default the data cache) keyed by its parameters, with
+    the arrays' sha256 (:func:`checksum`): a damaged cache is regenerated, never used."""
     folder = Path(directory) if directory is not None else cache_dir()
     path = folder / f"dcr_standin_v{VERSION}_{_key(n_samples, seed, grid)}.npz"
-    if path.is_file():
-        try:
-            with np.load(path) as f:
-                y, c = f["y"], f["c"]
-            if y.shape == (n_samples, 3) and c.shape == (n_samples, N_OUT):
-                return y, c
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
-            pass  # unreadable cache entry: regenerate and overwrite it
+    if path.is_file() and (cached := _read_cache(path, n_samples)) is not None:
+        return cached
     log.info("generating the DCR stand-in (%d samples, about 3 ms each); caching it as %s", n_samples, path)
     y, c = generate(n_samples, seed, grid)
     folder.mkdir(parents=True, exist_ok=True)
@@ -192,7 +208,7 @@ def generate_cached(
     tmp = folder / f"{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
     try:
         with open(tmp, "xb") as f:  # unlike mkstemp, keeps the umask's permissions (readable cache)
-            np.savez(f, y=y, c=c)
+            np.savez(f, y=y, c=c, sha256=np.array(checksum(y, c)))
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

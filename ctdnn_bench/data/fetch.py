@@ -61,7 +61,8 @@ def resolve_data_dir(data_dir: str | Path | None = None) -> Path | None:
         return None
     path = Path(chosen).expanduser()
     if not path.is_dir():
-        raise DataError(f"data directory {str(path)!r} does not exist; create it, or fix --data-dir / {DATA_DIR_ENV}")
+        what = "is not a directory" if path.exists() else "does not exist"
+        raise DataError(f"data directory {str(path)!r} {what}; create it, or fix --data-dir / {DATA_DIR_ENV}")
     return path
 
 

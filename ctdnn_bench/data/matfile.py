@@ -19,7 +19,7 @@ def read_mat(path: str | Path) -> dict[str, np.ndarray]:
 
     try:
         raw = scipy.io.loadmat(str(path))
-    except (OSError, ValueError, NotImplementedError) as exc:
+    except (OSError, ValueError, NotImplementedError, EOFError, TypeError, scipy.io.matlab.MatReadError) as exc:
         # scipy raises NotImplementedError for v7.3 (HDF5) files.
         raise DataError(
             f"cannot read {path} as a MATLAB v5 file ({exc}); re-save it with save(..., '-v7') or use .npz"

@@ -94,12 +94,15 @@ def load_runs(results_dir: str | Path, profile: str | None = None) -> Runs:
         return runs
     rows = []
     for path in sorted(store.runs.glob("*.json")):
+        rec, note = store.load(path)  # foreign, damaged or newer-schema files: a note naming the file
+        if rec is None:
+            runs.notes.append(note or f"skipped {path}")
+            continue
+        if profile is not None and rec.get("profile") != profile:
+            continue
         try:
-            rec = json.loads(path.read_text())
-            if profile is not None and rec.get("profile") != profile:
-                continue
             row = {**tidy_row(rec), **_extra_columns(rec)}
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError) as exc:
             runs.notes.append(f"skipped unreadable record {path.name} ({type(exc).__name__}: {exc})")
             continue
         runs.records[rec["key"]] = rec

@@ -9,13 +9,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 
-from ctdnn_bench.errors import ConfigError, require_choices
+from ctdnn_bench import validate as v
+from ctdnn_bench.errors import ConfigError
 from ctdnn_bench.models import ModelConfig
 
 OPTIMIZERS = ("adam", "adam_meganet", "rmsprop", "gnvpro")
@@ -102,32 +102,12 @@ class TrainConfig:
     work_units: int = 0
 
     def __post_init__(self) -> None:
-        require_choices(
-            ("optimizer", self.optimizer, OPTIMIZERS),
-            ("loss", self.loss, LOSSES),
-            ("time axis", self.time_axis, TIME_AXES),
-        )
-        if not (self.lr > 0 and math.isfinite(self.lr)):
-            raise ConfigError(f"learning rate must be a finite number > 0, got {self.lr}")
-        if self.batch_size < 1 or self.epochs < 0 or self.iterations < 0 or self.eval_every < 1:
-            raise ConfigError(
-                f"need batch_size >= 1, epochs >= 0, iterations >= 0, eval_every >= 1; got "
-                f"{self.batch_size}, {self.epochs}, {self.iterations}, {self.eval_every}"
-            )
-        if self.alpha1 < 0 or self.alpha2 < 0:
-            raise ConfigError(f"regularization weights must be >= 0, got alpha1={self.alpha1}, alpha2={self.alpha2}")
-        if self.lr_step < 0 or self.patience < 0 or not 0 < self.lr_decay <= 1:
-            raise ConfigError(
-                f"need lr_step >= 0, patience >= 0 and 0 < lr_decay <= 1; got {self.lr_step}, {self.patience}, "
-                f"{self.lr_decay}"
-            )
-        if self.batch_time < 2 or self.n_windows < 1:
-            raise ConfigError(f"need batch_time >= 2 and n_windows >= 1, got {self.batch_time}, {self.n_windows}")
+        v.normalize(self, _train_fields(self))
+        if not 0 < self.lr_decay <= 1:
+            raise ConfigError(f"lr_decay must be a number in (0, 1], got {self.lr_decay!r}")
         self._check_gnvpro()
 
     def _check_gnvpro(self) -> None:
-        if isinstance(self.work_units, bool) or not isinstance(self.work_units, int) or self.work_units < 0:
-            raise ConfigError(f"work_units must be an integer >= 0 (0 = {GNVPRO_WORK_UNITS}), got {self.work_units!r}")
         if self.optimizer != "gnvpro":
             if self.work_units:
                 raise ConfigError(f"work_units applies only to optimizer 'gnvpro', not {self.optimizer!r}")
@@ -170,14 +150,20 @@ class RunConfig:
     label: str = ""
 
     def __post_init__(self) -> None:
-        require_choices(("dtype", self.dtype, DTYPES))
+        if not isinstance(self.model, ModelConfig) or not isinstance(self.train, TrainConfig):
+            raise ConfigError(
+                f"RunConfig needs model=ModelConfig(...) and train=TrainConfig(...), got model={self.model!r}, "
+                f"train={self.train!r}; RunConfig.from_dict accepts plain dicts"
+            )
+        v.normalize(self, _run_fields(self))
         try:
             torch.device(self.device)
         except RuntimeError:
             raise ConfigError(f"unknown device {self.device!r}; use cpu, cuda or cuda:N") from None
         if self.dataset == "spiral" and (self.model.architecture != "node" or self.model.width != 2):
             raise ConfigError(
-                "the spiral task needs architecture 'node' with width 2 (the state is 2-d); use "
+                "the spiral task needs architecture 'node' with width 2 (the state is 2-d), got architecture "
+                f"{self.model.architecture!r} with width {self.model.width}; use "
                 "ModelConfig(architecture='node', width=2, hidden=(50,), final_time=25.0)"
             )
         if self.train.optimizer == "gnvpro" and self.model.architecture not in ("resnet", "hamiltonian"):
@@ -193,6 +179,8 @@ class RunConfig:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RunConfig:
         """Inverse of :meth:`to_dict`; unknown keys raise ConfigError naming them."""
+        if not isinstance(d, dict):
+            raise ConfigError(f"a run config must be a table (a dict) with dataset, model and train, got {d!r}")
         d = dict(d)
         model = _build(ModelConfig, d.pop("model", {}))
         train = _build(TrainConfig, d.pop("train", {}))
@@ -223,11 +211,52 @@ def _json_default(cls: Any, name: str) -> Any:
     return json.loads(json.dumps(f.default))
 
 
-def _build(cls: Any, d: dict[str, Any]) -> Any:
+def _build(cls: Any, d: object) -> Any:
     names = {f.name for f in dataclasses.fields(cls)}
+    if not isinstance(d, dict):
+        raise ConfigError(f"{cls.__name__} settings must be a table (a dict) of {sorted(names)}, got {d!r}")
     unknown = sorted(set(d) - names)
     if unknown:
         raise ConfigError(f"unknown {cls.__name__} field(s) {unknown}; valid fields: {sorted(names)}")
-    if cls is ModelConfig and "hidden" in d:
-        d = {**d, "hidden": tuple(d["hidden"])}
     return cls(**d)
+
+
+def _train_fields(tc: TrainConfig) -> dict[str, object]:
+    """Every field of ``tc``, type- and range-checked and normalized (see :mod:`ctdnn_bench.validate`)."""
+    return {
+        "optimizer": v.choice("optimizer", tc.optimizer, OPTIMIZERS),
+        "lr": v.number("learning rate lr", tc.lr, low=0, strict=True),
+        "batch_size": v.integer("batch_size", tc.batch_size, 1),
+        "epochs": v.integer("epochs", tc.epochs, 0),
+        "iterations": v.integer("iterations", tc.iterations, 0),
+        "loss": v.choice("loss", tc.loss, LOSSES),
+        "alpha1": v.number("alpha1", tc.alpha1, low=0),
+        "alpha2": v.number("alpha2", tc.alpha2, low=0),
+        "decoder_warm_start": v.flag("decoder_warm_start", tc.decoder_warm_start),
+        "loss_tol": v.optional_number("loss_tol", tc.loss_tol, low=0, strict=True),
+        # a negative clip norm flips the gradient (the loss rises and the run still looks "ok")
+        "grad_clip": v.optional_number("grad_clip", tc.grad_clip, low=0, strict=True),
+        "eval_every": v.integer("eval_every", tc.eval_every, 1),
+        "stall_ratio": v.number("stall_ratio", tc.stall_ratio, low=0, strict=True),
+        "batch_time": v.integer("batch_time", tc.batch_time, 2, v.MAX_STEPS),
+        "n_windows": v.integer("n_windows", tc.n_windows, 1, v.MAX_STEPS),
+        "time_axis": v.choice("time axis", tc.time_axis, TIME_AXES),
+        "lr_step": v.integer("lr_step", tc.lr_step, 0),
+        "lr_decay": v.number("lr_decay", tc.lr_decay, low=0, strict=True),
+        "patience": v.integer("patience", tc.patience, 0),
+        "restore_best": v.flag("restore_best", tc.restore_best),
+        "work_units": v.integer("work_units", tc.work_units, 0),
+    }
+
+
+def _run_fields(rc: RunConfig) -> dict[str, object]:
+    """The scalar fields of ``rc``, type- and range-checked."""
+    return {
+        "dataset": v.text("dataset", rc.dataset, empty=False),
+        "seed_split": v.seed("seed_split", rc.seed_split),
+        "seed_init": v.seed("seed_init", rc.seed_init),
+        "seed_batch": v.seed("seed_batch", rc.seed_batch),
+        "dtype": v.choice("dtype", rc.dtype, DTYPES),
+        "device": v.text("device", rc.device, empty=False),
+        "label": v.text("label", rc.label),
+    }
