@@ -143,6 +143,8 @@ def tidy_row(record: dict[str, Any]) -> dict[str, Any]:
             "lr": t["lr"],
             "epochs": t["epochs"],
             "iterations_cfg": t["iterations"],
+            "regularizer": t.get("regularizer", "coefficients"),
+            "lr_scaling": t.get("lr_scaling", "none"),
         }
     )
     row.update(record.get("final", {}))

@@ -22,6 +22,14 @@ OPTIMIZERS = ("adam", "adam_meganet", "rmsprop")
 LOSSES = ("half_mse", "l1")
 DTYPES = ("float32", "float64")
 TIME_AXES = ("absolute", "relative")
+#: ``coefficients``: ``(alpha1 / 2) ||theta||^2`` on the basis coefficients (the authors' DTO code; its value for one
+#: function theta(t) depends on the basis); ``l2_time``: ``(alpha1 / 2) int_0^T ||theta(t)||^2 dt =
+#: (alpha1 / 2) sum_de M_de <theta_d, theta_e>`` on the time-dependent layers (M: the basis' Gram matrix on [0, T];
+#: paper.md Sec. 2.3), the same for every basis; the encoder, which does not depend on time, keeps its squared norm.
+REGULARIZERS = ("coefficients", "l2_time")
+#: ``none``: one learning rate for every parameter; ``unit_time``: coefficient k of a polynomial basis on raw time
+#: [0, T] gets ``lr * T^-k`` (see :func:`ctdnn_bench.training.lr_scaling.coefficient_lr_scales`).
+LR_SCALINGS = ("none", "unit_time")
 
 #: Fields added after run records were first written, as ``"model.<name>"`` / ``"train.<name>"``. Where such a field
 #: has its default value, :meth:`RunConfig.key` leaves it out of the hash, so every run configured before the field
@@ -32,6 +40,8 @@ LATE_FIELDS: tuple[str, ...] = (
     "train.lr_decay",
     "train.patience",
     "train.restore_best",
+    "train.regularizer",
+    "train.lr_scaling",
 )
 
 
@@ -65,6 +75,8 @@ class TrainConfig:
             neural-ODE protocol: 5); 0 = never.
         restore_best: evaluate (and record final metrics of) the parameters of the evaluation with the best
             validation error instead of the last ones (revised neural-ODE protocol).
+        regularizer: what ``alpha1`` penalizes, one of :data:`REGULARIZERS`.
+        lr_scaling: per-coefficient learning rates, one of :data:`LR_SCALINGS` (``unit_time`` needs ``adam``).
     """
 
     optimizer: str = "adam"
@@ -87,10 +99,14 @@ class TrainConfig:
     lr_decay: float = 0.5
     patience: int = 0
     restore_best: bool = False
+    regularizer: str = "coefficients"
+    lr_scaling: str = "none"
 
     def __post_init__(self) -> None:
         require_choices(
             ("optimizer", self.optimizer, OPTIMIZERS),
+            ("regularizer", self.regularizer, REGULARIZERS),
+            ("lr scaling", self.lr_scaling, LR_SCALINGS),
             ("loss", self.loss, LOSSES),
             ("time axis", self.time_axis, TIME_AXES),
         )
@@ -108,6 +124,8 @@ class TrainConfig:
                 f"need lr_step >= 0, patience >= 0 and 0 < lr_decay <= 1; got {self.lr_step}, {self.patience}, "
                 f"{self.lr_decay}"
             )
+        if self.lr_scaling != "none" and self.optimizer != "adam":
+            raise ConfigError(f"lr_scaling {self.lr_scaling!r} is implemented for optimizer 'adam' only")
         if self.batch_time < 2 or self.n_windows < 1:
             raise ConfigError(f"need batch_time >= 2 and n_windows >= 1, got {self.batch_time}, {self.n_windows}")
 
