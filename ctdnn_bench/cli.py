@@ -404,12 +404,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
-    from ctdnn_bench.experiments import EXPERIMENTS
+    from ctdnn_bench.experiments import REPRODUCED
 
     if args.plan:
-        return _run_experiments(list(EXPERIMENTS), args)
+        return _run_experiments(list(REPRODUCED), args)
     code = cmd_run(argparse.Namespace(**{**vars(args), "experiment": "conditioning"}))
-    code = max(code, _run_experiments(list(EXPERIMENTS), args))
+    code = max(code, _run_experiments(list(REPRODUCED), args))
     if not args.no_report:
         code = max(
             code,
