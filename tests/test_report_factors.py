@@ -92,3 +92,12 @@ def test_equilibration_removes_the_time_scaling_of_monomials() -> None:
     assert mono.loc[(10.0, "raw"), eq] == pytest.approx(mono.loc[(10.0, "unit"), eq], rel=1e-9)
     assert mono.loc[(5.0, "raw"), eq] == pytest.approx(mono.loc[(10.0, "unit"), eq], rel=1e-9)
     assert mono.loc[(10.0, "raw"), "cond(A)"] > 20 * mono.loc[(10.0, "raw"), eq]
+
+
+def test_report_section_replaces_the_three_arm_attribution() -> None:
+    from ctdnn_bench.report.render import section_factors
+
+    eff = fa.factor_effects(_table(5), ["test error"])
+    s = section_factors(eff)
+    assert s.id == "attribution" and len(s.tables) == 2  # effects on test error, condition numbers
+    assert any(p.startswith("elm resnet T=10") for p in s.intro)

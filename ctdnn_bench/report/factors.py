@@ -258,7 +258,10 @@ def gap_sentences(effects: pd.DataFrame, outcome: str = "test error") -> list[st
         sign = 1.0 if gr["mean"] >= 0 else -1.0
         top = steps.loc[(steps["mean"] * sign).idxmax()]
         share = top["mean"] / gr["mean"] if gr["mean"] else math.nan
-        sure = "its CI excludes no effect" if _excludes_zero(top) else "its CI includes no effect"
+        if not np.isfinite(top["low"]):
+            sure = "too few seeds for a CI"
+        else:
+            sure = "its CI rules out no effect" if _excludes_zero(top) else "its CI does not rule out no effect"
         what = "ratio" if ratio else "difference"
         direction = "worse" if gr["mean"] > 0 else "better"
         out.append(
