@@ -357,7 +357,7 @@ EXPERIMENTS: dict[str, Callable[[Profile, tuple[int, ...], str], list[RunConfig]
     "table4": table4,
     "factorial": factorial,
 }
-#: What ``reproduce`` runs (``factorial`` projects to ~XX minutes at the standard profile: its own command).
+#: What ``reproduce`` runs (``factorial`` projects to ~7.5 minutes on 2 workers at the standard profile: own command).
 REPRODUCED = ("table2", "table3", "node", "table4")
 
 
