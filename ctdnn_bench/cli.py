@@ -485,10 +485,10 @@ def _print_plan(configs: dict[str, list[Any]], args: argparse.Namespace) -> int:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
-    from ctdnn_bench.experiments import EXPERIMENTS
+    from ctdnn_bench.experiments import REPRODUCED
     from ctdnn_bench.store import ResultsStore, check_writable_dir
 
-    configs = _sweep_configs(list(EXPERIMENTS), args)
+    configs = _sweep_configs(list(REPRODUCED), args)
     if args.plan:
         return _print_plan(configs, args)
     ResultsStore(args.results_dir).check_writable()

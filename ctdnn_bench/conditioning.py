@@ -36,6 +36,12 @@ def condition_number(a: np.ndarray) -> float:
     return float(s[0] / s[-1]) if s[-1] > 0 else float("inf")
 
 
+def equilibrated_condition_number(a: np.ndarray) -> float:
+    """:func:`condition_number` of ``a`` with every column scaled to unit 2-norm: what is left after diagonal scaling
+    of the coefficients (monomials on [0, T] and on [0, 1] agree for every T)."""
+    return condition_number(a / np.linalg.norm(a, axis=0))
+
+
 def gram_matrix(basis: AbstractBasis, nodes_per_piece: int | None = None) -> np.ndarray:
     """L2 Gram matrix on ``[t0, t1]`` by composite Gauss-Legendre quadrature, shape ``(n, n)``.
 

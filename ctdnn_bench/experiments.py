@@ -11,6 +11,10 @@
   (unit and raw time) vs Legendre on the spiral task, and static vs monomial vs Legendre on ELM and CDR.
 - ``table4``: the neural-ODE degree sweep of the paper's Table 4: static, Legendre and monomial (time on [0, 1]) at
   degrees 3, 4, 5, on the spiral task (1008 / 1260 / 1512 parameters) and on surrogate data sets.
+- ``factorial``: why Legendre helps (issue 13): basis {monomial, Legendre, Chebyshev} x time domain {raw [0, T],
+  unit [0, 1], symmetric [-1, 1]} x regularizer {coefficients, L2-in-time} x learning rate {one for all,
+  ``unit_time`` per coefficient} on ELM and CDR, ResNet, T in {5, 10}, degree 3 (see :func:`factorial`). Not part of
+  ``reproduce``: run it with ``ctdnn-bench run factorial``.
 - ``conditioning``: no training; condition numbers of the bases (see :mod:`ctdnn_bench.conditioning`).
 
 Protocols for the DTO runs (paper.md Sec. 7): ``revised`` (default; ridge warm start of the decoder, Tikhonov
@@ -24,6 +28,7 @@ For the neural ODEs see :data:`NODE_PROTOCOLS`.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -332,12 +337,74 @@ def table4(profile: Profile, seeds: tuple[int, ...], protocol: str) -> list[RunC
     return _node_runs(profile.table4_datasets, TABLE4_VARIANTS, profile.table4_budget, profile, seeds, protocol)
 
 
+#: The factorial's levels. Domains: ``raw`` = [0, T], ``unit`` = [0, 1], ``symmetric`` = [-1, 1].
+FACTORIAL_BASES = ("monomial", "legendre", "chebyshev")
+FACTORIAL_DOMAINS = ("raw", "unit", "symmetric")
+FACTORIAL_REGULARIZERS = ("coefficients", "l2_time")
+FACTORIAL_LR = ("none", "unit_time")
+FACTORIAL_DATASETS = ("elm", "cdr")
+FACTORIAL_TIMES = (5.0, 10.0)
+#: factorial cells that are Table-2 variants keep their labels (same config, same key: the run is shared)
+_TABLE2_CELLS = {
+    ("monomial", "raw"): "monomial d=3",
+    ("monomial", "unit"): "monomial[0,1] d=3",
+    ("legendre", "symmetric"): "legendre d=3",
+}
+
+
+def factorial_label(basis: str, domain: str, regularizer: str, lr_scaling: str) -> str:
+    """The label of a factorial cell (a Table-2 label where the cell is a Table-2 variant)."""
+    if regularizer == "coefficients" and lr_scaling == "none" and (basis, domain) in _TABLE2_CELLS:
+        return _TABLE2_CELLS[(basis, domain)]
+    extra = "" if regularizer == "coefficients" else " L2t"
+    extra += "" if lr_scaling == "none" else " lr/T^k"
+    return f"{basis}[{domain}]{extra} d=3"
+
+
+def factorial(profile: Profile, seeds: tuple[int, ...], protocol: str) -> list[RunConfig]:
+    """The factorial design of issue 13 on the DTO ResNet (ELM and CDR, T in {5, 10}, degree 3).
+
+    Every cell of basis x domain x regularizer x learning-rate treatment, with one exception that is not a
+    duplicate run but the same run: the ``unit_time`` treatment is the identity on the ``unit`` and ``symmetric``
+    domains (it rescales only coefficients on raw time), so those cells are run once, with ``lr_scaling="none"``,
+    and the analysis (:mod:`ctdnn_bench.report.factors`) reads the learning-rate effect on raw time only. 24 runs
+    per data set, T and seed. Legendre and Chebyshev on raw time are evaluated at ``t`` in [0, T] (a badly scaled
+    but valid basis of the same polynomials); the Table-2 cells share their runs (same keys).
+
+    Always the ``revised`` protocol (torch's Adam, alpha1 = 1e-5): v1 has no regularizer and Meganet's ADAM, for
+    which the learning-rate treatment is not implemented.
+    """
+    del protocol
+    proto = PROTOCOLS["revised"]
+    runs = []
+    cells = itertools.product(FACTORIAL_DATASETS, FACTORIAL_TIMES, FACTORIAL_BASES, FACTORIAL_DOMAINS)
+    for ds, big_t, basis, domain in cells:
+        for reg, lr in itertools.product(FACTORIAL_REGULARIZERS, FACTORIAL_LR if domain == "raw" else ("none",)):
+            train = TrainConfig(
+                epochs=profile.epochs[ds],
+                batch_size=32,
+                lr=1e-3,
+                eval_every=profile.eval_every,
+                regularizer=reg,
+                lr_scaling=lr,
+                **proto,  # type: ignore[arg-type]
+            )
+            # the basis' default domain is spelled None, as in Table 2 (same key)
+            dom = None if (basis != "monomial" and domain == "symmetric") else domain
+            model = ModelConfig(architecture="resnet", basis=basis, degree=3, domain=dom, final_time=big_t)
+            runs += _seeded(ds, model, train, factorial_label(basis, domain, reg, lr), seeds)
+    return runs
+
+
 EXPERIMENTS: dict[str, Callable[[Profile, tuple[int, ...], str], list[RunConfig]]] = {
     "table2": table2,
     "table3": table3,
     "node": node,
     "table4": table4,
+    "factorial": factorial,
 }
+#: What ``reproduce`` runs (``factorial`` projects to ~7.5 minutes on 2 workers at the standard profile: own command).
+REPRODUCED = ("table2", "table3", "node", "table4")
 
 
 def experiment_configs(

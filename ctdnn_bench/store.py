@@ -452,6 +452,8 @@ def tidy_row(record: dict[str, Any]) -> dict[str, Any]:
             "epochs": t["epochs"],
             "iterations_cfg": t["iterations"],
             "work_units_cfg": t.get("work_units", 0),  # gnvpro's budget (0 = its default); absent in older records
+            "regularizer": t.get("regularizer", "coefficients"),
+            "lr_scaling": t.get("lr_scaling", "none"),
         }
     )
     row.update(record.get("final", {}))

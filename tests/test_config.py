@@ -52,6 +52,8 @@ def test_late_fields_exist_and_count_when_not_default() -> None:
         dataclasses.replace(base, train=dataclasses.replace(base.train, patience=5)),
         dataclasses.replace(base, train=dataclasses.replace(base.train, lr_step=500)),
         dataclasses.replace(base, train=dataclasses.replace(base.train, restore_best=True)),
+        dataclasses.replace(base, train=dataclasses.replace(base.train, regularizer="l2_time")),
+        dataclasses.replace(base, train=dataclasses.replace(base.train, lr_scaling="unit_time")),
     ]
     keys = {c.key() for c in changed}
     assert len(keys) == len(changed) and base.key() not in keys

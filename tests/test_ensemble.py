@@ -34,7 +34,9 @@ def data() -> Any:
 
 
 def _group(architecture: str, dtype: str) -> list[RunConfig]:
-    """Bases, degrees, T and seeds mixed; member 1 diverges, member 2 stops early (and is clipped)."""
+    """Bases, degrees, T and seeds mixed; member 1 diverges, member 2 stops early (and is clipped); members 4 and 5
+    use the L2-in-time regularizer (with a weight large enough to matter), member 4 also per-coefficient learning
+    rates (raw-time monomials, T = 5), member 5 only the latter."""
     base = TrainConfig(epochs=5, batch_size=16, alpha1=1e-5, alpha2=1e-3, decoder_warm_start=True, eval_every=2)
     huge = 1e200 if dtype == "float64" else 1e30  # one Adam step makes the next loss overflow
     trains = [
@@ -42,12 +44,18 @@ def _group(architecture: str, dtype: str) -> list[RunConfig]:
         replace(base, lr=huge),
         replace(base, loss_tol=0.26 if architecture == "leapfrog" else 0.24, grad_clip=0.5),
         replace(base, lr=3e-3),
+        replace(base, alpha1=1e-2, regularizer="l2_time", lr_scaling="unit_time"),
+        replace(base, alpha1=1e-2, regularizer="l2_time"),
+        replace(base, lr=3e-3, lr_scaling="unit_time"),
     ]
     variants = [
         ("legendre", 4, None, 1.0),
         ("monomial", 3, "raw", 10.0),
         ("chebyshev", 3, None, 5.0),
         ("piecewise_constant", 4, None, 5.0),
+        ("monomial", 3, "raw", 5.0),
+        ("legendre", 2, None, 5.0),
+        ("chebyshev", 3, "raw", 5.0),
     ]
     return [
         RunConfig(
@@ -96,7 +104,7 @@ def test_stacked_records_equal_single_runs(data: Any, architecture: str, dtype: 
     # the group really contains a divergence and an early stop
     assert statuses[1][0] == "diverged"
     assert statuses[2] == ("ok", True)
-    assert statuses[0] == statuses[3] == ("ok", False)
+    assert statuses[0] == statuses[3] == statuses[4] == statuses[5] == ("ok", False)
 
 
 def test_group_signature_shares_shapes_not_hyperparameters() -> None:

@@ -111,7 +111,7 @@ def test_experiment_grids() -> None:
     v1 = experiment_configs("table2", "quick", protocol="v1")[0]
     assert v1.train.loss_tol == 0.01 and v1.model.decoder_init == "randn" and not v1.train.decoder_warm_start
     assert v1.train.optimizer == "adam_meganet" and t2[0].train.optimizer == "adam"
-    assert set(EXPERIMENTS) == {"table2", "table3", "node", "table4"}
+    assert set(EXPERIMENTS) == {"table2", "table3", "node", "table4", "factorial"}
     assert tuple(PROFILES) == PROFILE_NAMES  # the CLI names them without importing torch
     standard = experiment_configs("table2", "standard")
     adam = [c for c in standard if c.train.optimizer == "adam"]
@@ -162,3 +162,20 @@ except KeyboardInterrupt:
     assert 1 <= len(saved) < 12 and not list(runs.glob(".*"))  # no half-written files
     assert subprocess.run([sys.executable, "-c", script], timeout=300).returncode == 0
     assert len(list(runs.glob("*.json"))) == 12 and saved <= {p.name for p in runs.glob("*.json")}
+
+
+def test_factorial_grid() -> None:
+    from ctdnn_bench.experiments import REPRODUCED
+
+    cfgs = experiment_configs("factorial", "quick", seeds=(20, 0))
+    # 3 bases x (raw: 2 regularizers x 2 lr treatments; unit, symmetric: 2 regularizers) x 2 data sets x 2 T x 2 seeds
+    assert len(cfgs) == 3 * (4 + 2 + 2) * 2 * 2 * 2
+    assert len({c.key() for c in cfgs}) == len(cfgs)
+    assert {c.train.lr_scaling for c in cfgs if c.model.domain != "raw"} == {"none"}
+    assert {(c.model.architecture, c.model.degree) for c in cfgs} == {("resnet", 3)}
+    # the Table-2 cells are the Table-2 runs (same key, same label)
+    t2 = {c.key(): c.label for c in experiment_configs("table2", "quick", seeds=(20, 0))}
+    shared = {c.key(): c.label for c in cfgs if c.key() in t2}
+    assert len(shared) == 3 * 2 * 2 * 2 and all(t2[k] == v for k, v in shared.items())
+    assert "factorial" not in REPRODUCED
+    assert experiment_configs("factorial", "quick", protocol="v1")[0].train.optimizer == "adam"

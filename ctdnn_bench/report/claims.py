@@ -916,7 +916,7 @@ def equilibrated_conditioning(conditioning: pd.DataFrame | None) -> str:
         return ""
     try:
         from ctdnn_bench.bases import make_basis
-        from ctdnn_bench.conditioning import basis_matrix, condition_number
+        from ctdnn_bench.conditioning import basis_matrix, equilibrated_condition_number
     except ImportError:  # pragma: no cover - the package always has them
         return ""
     big_t = float(conditioning["T"].max())
@@ -925,7 +925,7 @@ def equilibrated_conditioning(conditioning: pd.DataFrame | None) -> str:
         vals = []
         for name, domain in (("monomial", "raw"), ("monomial", "unit"), ("legendre", None)):
             a = basis_matrix(make_basis(name, d, 0.0, big_t, domain))
-            vals.append(_fmt(condition_number(a / np.linalg.norm(a, axis=0))))
+            vals.append(_fmt(equilibrated_condition_number(a)))
         parts.append(f"d={d}, T={big_t:g}: {' / '.join(vals)}")
     return "; ".join(parts)
 

@@ -23,6 +23,9 @@ from ctdnn_bench.store import ResultsStore, tidy_row
 
 #: Labels that play the role of "the monomial basis" and "the Legendre basis" in the claims; see claims.py.
 BENCH_PHASES = ("forward", "backward", "adjoint")
+#: Training fields of the factorial experiment (``ctdnn_bench.training.config.LATE_FIELDS``) and their defaults: left
+#: out of the task signature at the default, so a record keeps its task whether or not it was written with them.
+LATE_TRAIN_DEFAULTS = {"regularizer": "coefficients", "lr_scaling": "none"}
 _BASIS_WORDS = ("monomial", "legendre", "chebyshev", "fourier", "piecewise_linear", "piecewise_constant", "static")
 
 
@@ -67,6 +70,10 @@ def task_signature(config: dict[str, Any]) -> str:
         cfg.pop(key, None)
     for key in ("basis", "degree", "domain"):
         cfg.get("model", {}).pop(key, None)
+    train = cfg.get("train", {})
+    for key, default in LATE_TRAIN_DEFAULTS.items():  # records written before these fields existed lack them
+        if train.get(key, default) == default:
+            train.pop(key, None)
     return hashlib.sha256(json.dumps(cfg, sort_keys=True).encode()).hexdigest()[:12]
 
 

@@ -22,6 +22,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from ctdnn_bench.report import claims as cl
+from ctdnn_bench.report import factors as fa
 from ctdnn_bench.report import figures as fg
 from ctdnn_bench.report import table4 as t4
 from ctdnn_bench.report import tables as tb
@@ -259,6 +260,61 @@ def section_attribution(table: pd.DataFrame) -> Section:
 
         attr = attr.assign(_o=attr["setting"].map(key)).sort_values("_o", kind="stable")
         s.tables += tb.attribution_tables(attr.drop(columns="_o"))
+    return s
+
+
+FACTORS_TITLE = "Why does Legendre help? Scaling, centering, orthogonality, learning rate and regularizer"
+
+
+def section_factors(effects: pd.DataFrame) -> Section:
+    """The factorial experiment's factor analysis (replaces :func:`section_attribution` when factorial runs exist)."""
+    s = Section(
+        "attribution",
+        FACTORS_TITLE,
+        intro=[
+            "The factorial experiment (ctdnn-bench run factorial) crosses basis (monomial, Legendre, Chebyshev), time "
+            "domain (raw [0, T], unit [0, 1], symmetric [-1, 1]), regularizer (alpha1/2 ||coefficients||^2, or the "
+            "paper's L2-in-time norm alpha1/2 int_0^T ||theta(t)||^2 dt, the same for every basis) and learning rate "
+            "(one for all, or lr T^-k for coefficient k on raw time, which makes Adam on raw-time monomials step like "
+            "Adam on unit-time monomials). Effects are contrasts of cell means paired by seed, with 95% bootstrap "
+            f"CIs ({N_RESAMPLES:,} resamples; none under {MIN_SEEDS} seeds): log test error (diverged runs get error "
+            "1; shown as ratios), failure rate (differences of failed fractions) and the peak gradient norm with "
+            "respect to the step weights (ratios). Main effects average over the other factors; the learning-rate "
+            "effect is read on raw time only (elsewhere the treatment is the identity). The gap path splits the "
+            "Table-2 gap, monomial on [0, T] vs Legendre on [-1, 1], into steps that change one factor each and add "
+            "up to the gap; the order of the path is a choice, the main effects show how much it matters. See "
+            "ctdnn_bench/report/factors.py.",
+        ],
+    )
+    sentences = fa.gap_sentences(effects)
+    s.intro += sentences or ["No task has every cell of the gap path with matched seeds."]
+    if not effects.empty:
+        for outcome, g in effects.groupby("outcome", sort=False):
+            wide = g.pivot_table(
+                index=["group", "effect"], columns="setting", values="text", aggfunc="first", sort=False
+            )
+            wide = wide.reset_index()
+            s.tables.append(
+                tb.frame_table(
+                    wide,
+                    f"factors-{str(outcome).split()[0]}",
+                    f"{outcome}: effects per task (mean over seeds [95% CI] (n))",
+                )
+            )
+    _safe(
+        s,
+        "condition numbers",
+        lambda: s.tables.append(
+            tb.frame_table(
+                fa.equilibrated_conditions(),
+                "factors-conditioning",
+                "Condition numbers of the basis matrix (d = 3, the paper's 12-point grid), raw and after column "
+                "equilibration (each column scaled to unit norm): equilibration removes any diagonal scaling of the "
+                "coefficients, i.e. what the learning-rate treatment undoes; what is left is centering and "
+                "orthogonality.",
+            )
+        ),
+    )
     return s
 
 
@@ -796,9 +852,18 @@ def build_page(inputs: Inputs, *, work_precision: Callable[[], pd.DataFrame] | N
         else (wide[wide["degree"].between(3, 6)] if not wide.empty else wide)
     )
     claims = cl.evaluate_claims(table, cond_for_claims)
+    effects = fa.factor_effects(table) if fa.has_factorial(table) else pd.DataFrame()
+    if effects.empty:
+        attribution_title, attribution = (
+            "Time scaling or orthogonality?",
+            cl.attribution_summary(cl.scaling_vs_orthogonality(table)),
+        )
+    else:
+        attribution_title = "Why does Legendre help?"
+        attribution = " ".join(fa.gap_sentences(effects)) or "see the factor analysis"
     sections = [
         section_claims(claims),
-        section_attribution(table),
+        section_attribution(table) if effects.empty else section_factors(effects),
         section_bases(),
         section_conditioning(inputs.conditioning_json, wide),
         *section_curves(inputs.runs, table),
@@ -840,7 +905,8 @@ def build_page(inputs: Inputs, *, work_precision: Callable[[], pd.DataFrame] | N
             claims=claims,
             run_counts=run_counts(table),
             standin=standin,
-            attribution=cl.attribution_summary(cl.scaling_vs_orthogonality(table)),
+            attribution_title=attribution_title,
+            attribution=attribution,
             input_notes=notes,
         )
     )

@@ -22,6 +22,14 @@ OPTIMIZERS = ("adam", "adam_meganet", "rmsprop", "gnvpro")
 LOSSES = ("half_mse", "l1")
 DTYPES = ("float32", "float64")
 TIME_AXES = ("absolute", "relative")
+#: ``coefficients``: ``(alpha1 / 2) ||theta||^2`` on the basis coefficients (the authors' DTO code; its value for one
+#: function theta(t) depends on the basis); ``l2_time``: ``(alpha1 / 2) int_0^T ||theta(t)||^2 dt =
+#: (alpha1 / 2) sum_de M_de <theta_d, theta_e>`` on the time-dependent layers (M: the basis' Gram matrix on [0, T];
+#: paper.md Sec. 2.3), the same for every basis; the encoder, which does not depend on time, keeps its squared norm.
+REGULARIZERS = ("coefficients", "l2_time")
+#: ``none``: one learning rate for every parameter; ``unit_time``: coefficient k of a polynomial basis on raw time
+#: [0, T] gets ``lr * T^-k`` (see :func:`ctdnn_bench.training.lr_scaling.coefficient_lr_scales`).
+LR_SCALINGS = ("none", "unit_time")
 
 #: Fields added after run records were first written, as ``"model.<name>"`` / ``"train.<name>"``. Where such a field
 #: has its default value, :meth:`RunConfig.key` leaves it out of the hash, so every run configured before the field
@@ -33,6 +41,8 @@ LATE_FIELDS: tuple[str, ...] = (
     "train.patience",
     "train.restore_best",
     "train.work_units",
+    "train.regularizer",
+    "train.lr_scaling",
 )
 
 #: GNvpro's work-unit budget when ``TrainConfig.work_units`` is 0 (the paper's ``maxWorkUnits``).
@@ -77,6 +87,8 @@ class TrainConfig:
             neural-ODE protocol: 5); 0 = never.
         restore_best: evaluate (and record final metrics of) the parameters of the evaluation with the best
             validation error instead of the last ones (revised neural-ODE protocol).
+        regularizer: what ``alpha1`` penalizes, one of :data:`REGULARIZERS`.
+        lr_scaling: per-coefficient learning rates, one of :data:`LR_SCALINGS` (``unit_time`` needs ``adam``).
     """
 
     optimizer: str = "adam"
@@ -100,11 +112,15 @@ class TrainConfig:
     patience: int = 0
     restore_best: bool = False
     work_units: int = 0
+    regularizer: str = "coefficients"
+    lr_scaling: str = "none"
 
     def __post_init__(self) -> None:
         v.normalize(self, _train_fields(self))
         if not 0 < self.lr_decay <= 1:
             raise ConfigError(f"lr_decay must be a number in (0, 1], got {self.lr_decay!r}")
+        if self.lr_scaling != "none" and self.optimizer != "adam":
+            raise ConfigError(f"lr_scaling {self.lr_scaling!r} is implemented for optimizer 'adam' only")
         self._check_gnvpro()
 
     def _check_gnvpro(self) -> None:
@@ -246,6 +262,8 @@ def _train_fields(tc: TrainConfig) -> dict[str, object]:
         "patience": v.integer("patience", tc.patience, 0),
         "restore_best": v.flag("restore_best", tc.restore_best),
         "work_units": v.integer("work_units", tc.work_units, 0),
+        "regularizer": v.choice("regularizer", tc.regularizer, REGULARIZERS),
+        "lr_scaling": v.choice("lr_scaling", tc.lr_scaling, LR_SCALINGS),
     }
 
 

@@ -38,7 +38,7 @@ def group_signature(cfg: RunConfig) -> str | None:
 
     Shared: data set and split, dtype, device, architecture, width, steps, batch size, epochs, evaluation schedule,
     optimizer, loss and warm start. Free per member: seeds, basis family, degree and time domain, T, time grid,
-    initialization, regularization weights, learning rate, clipping and ``loss_tol``.
+    initialization, regularization weights and kind, learning rate and its scaling, clipping and ``loss_tol``.
     """
     m, t = cfg.model, cfg.train
     if cfg.dataset == "spiral" or not hasattr(MODELS[m.architecture], "steps"):
@@ -127,7 +127,14 @@ def train_ensemble(cfgs: list[RunConfig], data: Any, progress: Progress | None =
     like = stack.params["enc_w"]
     alpha1, alpha2 = (_per_member(cfgs, like, lambda t, a=a: getattr(t, a)) for a in ("alpha1", "alpha2"))
     clip = _per_member(cfgs, like, lambda t: math.inf if t.grad_clip is None else t.grad_clip)
-    adam = StackedAdam(stack.params, _per_member(cfgs, like, lambda t: t.lr))
+    l2_time = torch.tensor([c.train.regularizer == "l2_time" for c in cfgs], device=device)
+    # the unit_time treatment's factors; members without it keep 1 (their Gram/lr options are theirs alone)
+    unscaled = torch.tensor([c.train.lr_scaling == "none" for c in cfgs], device=device)
+    scales = {
+        k: torch.where(unscaled.view(-1, *([1] * (s.dim() - 1))), torch.ones_like(s), s) if s.dim() else s
+        for k, s in stack.lr_scales.items()
+    }
+    adam = StackedAdam(stack.params, _per_member(cfgs, like, lambda t: t.lr), scales=scales)
     members = [_Member(c, Tracker("epoch", s), s) for c in cfgs for s in [SolveStats()]]
     gens = [torch.Generator().manual_seed(c.seed_batch) for c in cfgs]
     for epoch in range(1, tc.epochs + 1):
@@ -135,7 +142,7 @@ def train_ensemble(cfgs: list[RunConfig], data: Any, progress: Progress | None =
             break
         perms = torch.stack([torch.randperm(x_tr.shape[0], generator=g) for g in gens]).to(device)
         for idx in perms.split(tc.batch_size, dim=1):
-            _group_step(stack, adam, members, x_tr[idx], y_tr[idx], alpha1, alpha2, clip, epoch)
+            _group_step(stack, adam, members, x_tr[idx], y_tr[idx], (alpha1, alpha2, l2_time), clip, epoch)
         for m in members:
             if m.running:
                 m.epoch = epoch
@@ -152,8 +159,7 @@ def _group_step(
     members: list[_Member],
     xb: Tensor,
     yb: Tensor,
-    alpha1: Tensor,
-    alpha2: Tensor,
+    reg: tuple[Tensor, Tensor, Tensor],
     clip: Tensor,
     epoch: int,
 ) -> None:
@@ -165,7 +171,7 @@ def _group_step(
     kind = members[0].cfg.train.loss
     diff = stack.forward(xb) - yb
     data_loss = 0.5 * diff.pow(2).sum(-1).mean(-1) if kind == "half_mse" else diff.abs().mean((-2, -1))
-    loss = data_loss + stack.regularization(alpha1, alpha2)
+    loss = data_loss + stack.regularization(*reg)
     finite_loss = torch.isfinite(loss.detach()) & running
     torch.where(finite_loss, loss, torch.zeros_like(loss)).sum().backward()
     norms, norms_fs = stack.grad_norms()

@@ -18,6 +18,7 @@ from ctdnn_bench.dynamics import AbstractFixedGridBlock
 from ctdnn_bench.dynamics._fixed_grid import affine
 from ctdnn_bench.errors import ConfigError
 from ctdnn_bench.models import SurrogateModel
+from ctdnn_bench.training.time_scaling import coefficient_lr_scales, gram
 
 #: Stacked parameters in the order of ``SurrogateModel.parameters()`` (clipping and Adam see the same order).
 PARAMS = ("enc_w", "enc_b", "coef_w", "coef_b", "dec_w", "dec_b")
@@ -69,6 +70,9 @@ class StackedSurrogate:
             ``(M, width)``, ``coef_w`` ``(M, n, width, width)``, ``coef_b`` ``(M, n, width)`` (``n``: the most
             basis functions of a member), ``dec_w`` ``(M, n_out, width)``, ``dec_b`` ``(M, n_out)``.
         nfe_per_pass: layer evaluations of one forward pass of one model (``NFE_PER_STEP x n_steps``).
+        gram: per-model L2 Gram matrices of the layer's basis on ``[0, T]``, ``(M, n, n)``, zero-padded.
+        lr_scales: per-model learning-rate factors of the ``unit_time`` treatment by parameter name, broadcastable
+            to the stacked parameter (ones for the encoder and decoder, and where padded).
     """
 
     def __init__(self, models: list[SurrogateModel]) -> None:
@@ -89,6 +93,29 @@ class StackedSurrogate:
         except RuntimeError as exc:  # stack() refuses different shapes
             raise ConfigError(f"models of different shapes cannot be stacked: {exc}") from None
         like = self.params["enc_w"]
+        n = max(self.n_functions)
+        self.gram = torch.stack(
+            [
+                torch.nn.functional.pad(gram(b.layer.basis, like), (0, n - k, 0, n - k))
+                for b, k in zip(blocks, self.n_functions, strict=True)
+            ]
+        )
+        scales = torch.stack(
+            [
+                torch.nn.functional.pad(
+                    torch.as_tensor(coefficient_lr_scales(b.layer.basis), dtype=like.dtype, device=like.device),
+                    (0, n - k),
+                    value=1.0,
+                )
+                for b, k in zip(blocks, self.n_functions, strict=True)
+            ]
+        )
+        self.lr_scales = {
+            k: scales.view(len(models), n, *([1] * (self.params[k].dim() - 2)))
+            if k.startswith("coef")
+            else torch.ones((), dtype=like.dtype, device=like.device)
+            for k in PARAMS
+        }
         self.h = _members_tensor([b.h for b in blocks], like, 2)
         self.size = len(models)
         self._grid: tuple[Tensor, Tensor] | None = None
@@ -108,13 +135,24 @@ class StackedSurrogate:
             self._grid = (w, b)
         return affine(self.steps(u, w, b, self.h), p["dec_w"], p["dec_b"])
 
-    def regularization(self, alpha1: Tensor, alpha2: Tensor) -> Tensor:
-        """``(alpha1 / 2) ||theta_m||^2 + (alpha2 / 2) ||W_m||^2`` per model, ``(M,)``; alphas are ``(M,)``."""
+    def regularization(self, alpha1: Tensor, alpha2: Tensor, l2_time: Tensor | None = None) -> Tensor:
+        """``(alpha1 / 2) ||theta_m||^2 + (alpha2 / 2) ||W_m||^2`` per model, ``(M,)``; alphas are ``(M,)``.
+
+        Members where ``l2_time`` (``(M,)`` bool) is true penalize the dynamics coefficients by the L2-in-time
+        norm ``sum_de G_de <theta_d, theta_e>`` instead (``G``: :attr:`gram`; the encoder keeps its squared norm).
+        """
 
         def sq(names: tuple[str, ...]) -> Tensor:
             return torch.stack([self.params[k].pow(2).flatten(1).sum(1) for k in names]).sum(0)
 
-        return 0.5 * alpha1 * sq(THETA) + 0.5 * alpha2 * sq(("dec_w", "dec_b"))
+        theta = sq(THETA)
+        if l2_time is not None and bool(l2_time.any()):
+            in_time = sq(("enc_w", "enc_b"))
+            for k in ("coef_w", "coef_b"):
+                c = self.params[k].flatten(2)  # (M, n, F)
+                in_time = in_time + (c * (self.gram @ c)).flatten(1).sum(1)
+            theta = torch.where(l2_time, in_time, theta)
+        return 0.5 * alpha1 * theta + 0.5 * alpha2 * sq(("dec_w", "dec_b"))
 
     def grad_norms(self) -> tuple[Tensor, Tensor]:
         """After a backward pass: per-model norms ``(M,)`` of the coefficient gradient and of the function-space
@@ -153,10 +191,19 @@ class StackedAdam:
     Args:
         params: the stacked leaf tensors.
         lr: learning rate per model, ``(M,)``.
+        scales: per-parameter learning-rate factors broadcastable to the stacked tensor (the ``unit_time``
+            treatment, :attr:`StackedSurrogate.lr_scales`); None = 1 everywhere.
     """
 
-    def __init__(self, params: dict[str, Tensor], lr: Tensor, betas: tuple[float, float] = (0.9, 0.999)) -> None:
+    def __init__(
+        self,
+        params: dict[str, Tensor],
+        lr: Tensor,
+        betas: tuple[float, float] = (0.9, 0.999),
+        scales: dict[str, Tensor] | None = None,
+    ) -> None:
         self.params, self.lr, self.betas, self.eps = params, lr, betas, 1e-8
+        self.scales = scales or {}
         self.m = {k: torch.zeros_like(p) for k, p in params.items()}
         self.v = {k: torch.zeros_like(p) for k, p in params.items()}
         self.t = 0
@@ -175,6 +222,8 @@ class StackedAdam:
             m = torch.where(mask, self.m[k].lerp(grad, 1 - beta1), self.m[k])
             v = torch.where(mask, self.v[k] * beta2 + (1 - beta2) * grad * grad, self.v[k])
             denom = (v.sqrt() / bias2_sqrt).add_(self.eps)
-            step_size = (self.lr / bias1).view(shape)
+            scale = self.scales.get(k)
+            lr = self.lr.view(shape) if scale is None else self.lr.view(shape) * scale
+            step_size = lr / bias1
             p.copy_(torch.where(mask, p - step_size * m / denom, p))
             self.m[k], self.v[k] = m, v

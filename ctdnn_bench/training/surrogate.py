@@ -26,6 +26,7 @@ from ctdnn_bench.training.loop import (
 )
 from ctdnn_bench.training.metrics import loss_value, relative_errors
 from ctdnn_bench.training.probe import adjoint_norm_probe
+from ctdnn_bench.training.time_scaling import ScaledAdam, l2_time_penalty, parameter_lr_scales
 
 
 def ridge_warm_start(model: SurrogateModel, x: Tensor, y: Tensor, alpha: float) -> None:
@@ -41,9 +42,14 @@ def ridge_warm_start(model: SurrogateModel, x: Tensor, y: Tensor, alpha: float) 
 
 
 def regularization(model: SurrogateModel, cfg: TrainConfig) -> Tensor | float:
-    """``(alpha1 / 2) ||theta||^2 + (alpha2 / 2) ||W||^2`` (theta: encoder and dynamics; W: decoder)."""
+    """``(alpha1 / 2) ||theta||^2 + (alpha2 / 2) ||W||^2`` (theta: encoder and dynamics; W: decoder); with
+    ``regularizer="l2_time"`` the dynamics part is ``int_0^T ||theta(t)||^2 dt`` (see
+    :mod:`~ctdnn_bench.training.time_scaling`)."""
     reg: Tensor | float = 0.0
-    if cfg.alpha1:
+    if cfg.alpha1 and cfg.regularizer == "l2_time":
+        enc = sum(p.pow(2).sum() for p in model.encoder.parameters())
+        reg = reg + 0.5 * cfg.alpha1 * (enc + l2_time_penalty(model.dynamics))
+    elif cfg.alpha1:
         theta = [*model.encoder.parameters(), *model.dynamics.parameters()]
         reg = reg + 0.5 * cfg.alpha1 * sum(p.pow(2).sum() for p in theta)
     if cfg.alpha2:
@@ -100,7 +106,10 @@ def train_surrogate(cfg: RunConfig, data: Any, progress: Progress | None = None)
     if tc.decoder_warm_start:
         ridge_warm_start(model, x_tr, y_tr, tc.alpha2)
     params = [p for p in model.parameters() if p.requires_grad]
-    opt = make_optimizer(tc, params)
+    if tc.lr_scaling == "none":
+        opt = make_optimizer(tc, params)
+    else:  # per-coefficient learning rates (unit_time); TrainConfig allows it with Adam only
+        opt = ScaledAdam(params, parameter_lr_scales(model, params), lr=tc.lr)
     scheduler = make_scheduler(tc, opt)
     best = BestCheckpoint(model, patience=tc.patience, keep=tc.restore_best)
     gen = torch.Generator().manual_seed(cfg.seed_batch)
