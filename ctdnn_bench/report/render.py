@@ -26,7 +26,17 @@ from ctdnn_bench.report import figures as fg
 from ctdnn_bench.report import table4 as t4
 from ctdnn_bench.report import tables as tb
 from ctdnn_bench.report.evidence import FLAT_REL, FLAT_TAIL, MIN_SEEDS, PAPER_BUDGET
-from ctdnn_bench.report.inputs import Runs, latest_benchmarks, load_asv, load_conditioning_json, load_pytest_benchmark
+from ctdnn_bench.report.inputs import (
+    Conditioning,
+    Runs,
+    WorkPrecision,
+    latest_benchmarks,
+    load_asv,
+    load_conditioning,
+    load_pytest_benchmark,
+    load_runs,
+    load_workprecision,
+)
 from ctdnn_bench.report.paired import ALPHA, N_RESAMPLES
 
 log = logging.getLogger(__name__)
@@ -83,7 +93,8 @@ class Inputs:
     """Everything the page is built from."""
 
     runs: Runs
-    conditioning_json: pd.DataFrame
+    conditioning: Conditioning
+    workprecision: WorkPrecision
     bench: pd.DataFrame
     asv: pd.DataFrame
     notes: list[str]
@@ -92,14 +103,15 @@ class Inputs:
 
 
 def load_inputs(results_dir: str | Path, profile: str | None = None) -> Inputs:
-    """Read the results store, ``conditioning.json``, ``pytest-benchmark/`` and ``asv/`` under ``results_dir``."""
-    from ctdnn_bench.report.inputs import load_runs
-
+    """Read the results store, ``conditioning.json``, ``workprecision.json``, ``pytest-benchmark/`` and ``asv/``
+    under ``results_dir``."""
     root = Path(results_dir)
     runs = load_runs(root, profile)
     bench, bnotes = load_pytest_benchmark(root / "pytest-benchmark")
     asv, anotes = load_asv(root / "asv")
-    return Inputs(runs, load_conditioning_json(root), bench, asv, [*runs.notes, *bnotes, *anotes], profile, root)
+    cond, wp = load_conditioning(root), load_workprecision(root)
+    notes = [*runs.notes, *bnotes, *anotes]
+    return Inputs(runs, cond, wp, bench, asv, notes, profile, root)
 
 
 # ------------------------------------------------------------------------------------------------- helpers
@@ -262,7 +274,7 @@ def section_attribution(table: pd.DataFrame) -> Section:
     return s
 
 
-def section_bases() -> Section:
+def section_bases(cond: Conditioning) -> Section:
     """Figure 1: the basis functions on [0, 1]."""
     s = Section(
         "bases",
@@ -274,10 +286,15 @@ def section_bases() -> Section:
         ],
     )
 
+    if not cond.bases:
+        s.notes.append("No basis values in results/conditioning.json: run `ctdnn-bench run conditioning`.")
+        return s
+    t, values = cond.bases["t"], cond.bases["values"]
+
     def draw() -> Any:
         fig, axes = fg.new_figure(2, 3, width=10.5, height=2.8)
         for i, (ax, name) in enumerate(zip(axes.flat, OTHER_BASES, strict=True)):
-            fg.plot_basis(ax, name, 3, legend=i == 0)
+            fg.plot_basis(ax, name, t, values[name], legend=i == 0)
         return fig
 
     _add_figure(
@@ -292,20 +309,7 @@ def section_bases() -> Section:
     return s
 
 
-def conditioning_frame() -> pd.DataFrame:
-    """Condition numbers for degrees 1-10: monomial on [0, T] (T = 1, 5, 10) and every other basis (T = 1)."""
-    import dataclasses
-
-    from ctdnn_bench.conditioning import conditioning_table
-
-    degrees = tuple(range(1, 11))
-    rows = conditioning_table(bases=(("monomial", "raw"),), degrees=degrees, final_times=(1.0, 5.0, 10.0))
-    others = tuple((b, "unit" if b == "monomial" else None) for b in OTHER_BASES)
-    rows += conditioning_table(bases=others, degrees=degrees, final_times=(1.0,))
-    return pd.DataFrame([dataclasses.asdict(r) for r in rows])
-
-
-def section_conditioning(cond_json: pd.DataFrame, wide: pd.DataFrame) -> Section:
+def section_conditioning(cond: Conditioning) -> Section:
     """Figure 2 and the conditioning table."""
     s = Section(
         "conditioning",
@@ -315,6 +319,7 @@ def section_conditioning(cond_json: pd.DataFrame, wide: pd.DataFrame) -> Section
             "for monomials) and L2 Gram matrix M = int p_j p_k dt on [0, T] (the Hessian of the weight regularizer)."
         ],
     )
+    wide = cond.curves
     if not wide.empty:
 
         def draw() -> Any:
@@ -328,15 +333,16 @@ def section_conditioning(cond_json: pd.DataFrame, wide: pd.DataFrame) -> Section
             s,
             "the conditioning figure",
             "fig-conditioning",
-            "2-norm condition numbers vs degree, computed by ctdnn_bench.conditioning for this report (exact, "
+            "2-norm condition numbers vs degree, computed by ctdnn_bench.conditioning (exact, "
             "no training). Monomial on [0, T] is drawn for T = 1 (solid), 5 (dashed) and 10 (dotted); the "
             "other bases do not depend on T. Values beyond about 1e16 are limited by float64 round-off.",
             draw,
         )
-    source = cond_json if not cond_json.empty else wide[wide["degree"].between(3, 6)]
-    t = tb.conditioning_html(source)
-    if t is not None:
-        t.caption += " (from results/conditioning.json)" if not cond_json.empty else " (computed for this report)"
+    t = tb.conditioning_html(cond.table)
+    if t is None:
+        s.notes.append("No conditioning results under results/: run `ctdnn-bench run conditioning`.")
+    else:
+        t.caption += " (from results/conditioning.json)"
         s.tables.append(t)
     return s
 
@@ -559,7 +565,7 @@ def section_table3(table: pd.DataFrame) -> Section:
     return s
 
 
-def section_harness(bench: pd.DataFrame, work_precision: Callable[[], pd.DataFrame]) -> Section:
+def section_harness(bench: pd.DataFrame, wp: WorkPrecision) -> Section:
     """Figure 7: pytest-benchmark times and NFE, and the work-precision diagram."""
     s = Section(
         "harness",
@@ -619,25 +625,26 @@ def section_harness(bench: pd.DataFrame, work_precision: Callable[[], pd.DataFra
         s.details.append(Details("All benchmark numbers", [tb.frame_table(view, "bench-table", "pytest-benchmark")]))
 
     def add_wp() -> None:
-        from ctdnn_bench.report.workprecision import WorkPrecisionSetup
-
-        wp = work_precision()
-        if wp.empty:
+        s.notes += wp.notes
+        if wp.notes:
+            return
+        if wp.rows.empty:
             s.notes.append("The work-precision solves all failed.")
             return
-        setup = WorkPrecisionSetup()
+        setup = wp.setup
 
         def draw() -> Any:
             fig, axes = fg.new_figure(1, 1, width=6.5, height=4.0)
-            fg.plot_work_precision(axes[0, 0], wp, title="work-precision, dopri5")
+            fg.plot_work_precision(axes[0, 0], wp.rows, title="work-precision, dopri5")
             return fig
 
         caption = (
-            f"Work-precision diagram computed for this report: a seeded field f(t, u) = tanh(K(t) u + b(t)) (width "
-            f"{setup.width}, degree {setup.degree}, all coefficients random, seed(s) "
-            f"{', '.join(map(str, setup.seeds))}) on [0, {setup.final_time:g}], batch of {setup.batch} states, "
-            f"dopri5 at rtol {', '.join(f'{r:.0e}' for r in setup.rtols)} (atol = rtol x {setup.atol_factor:g}); "
-            "error at T against a dopri8 reference (rtol 1e-10). Lower-left is better; points are labelled with rtol."
+            f"Work-precision diagram (results/workprecision.json): a seeded field f(t, u) = tanh(K(t) u + b(t)) (width "
+            f"{setup['width']}, degree {setup['degree']}, all coefficients random, seed(s) "
+            f"{', '.join(map(str, setup['seeds']))}) on [0, {setup['final_time']:g}], batch of {setup['batch']} "
+            f"states, dopri5 at rtol {', '.join(f'{r:.0e}' for r in setup['rtols'])} (atol = rtol x "
+            f"{setup['atol_factor']:g}); error at T against a dopri8 reference (rtol 1e-10). Lower-left is better; "
+            "points are labelled with rtol."
         )
         s.figures.append(_svg_figure("fig-work-precision", caption, draw))
 
@@ -695,13 +702,10 @@ def section_reference(table: pd.DataFrame) -> Section:
     return s
 
 
-def section_environment(inputs: Inputs, generated: str) -> Section:
+def section_environment(inputs: Inputs, generated: str, env: dict[str, Any]) -> Section:
     """Versions, machine, profile and date; and the environments recorded in the runs."""
-    from ctdnn_bench.environment import environment as current_env
-
     s = Section("environment", "Environment")
-    now = current_env()
-    rows = [[tb.Cell(k), tb.Cell(str(v))] for k, v in now.items()]
+    rows = [[tb.Cell(k), tb.Cell(str(v))] for k, v in env.items()]
     rows += [
         [tb.Cell("profile filter"), tb.Cell(inputs.profile or "none (all records)")],
         [tb.Cell("results directory"), tb.Cell(str(inputs.results_dir))],
@@ -770,48 +774,38 @@ def run_counts(table: pd.DataFrame) -> tb.HtmlTable | None:
 # ---------------------------------------------------------------------------------------------------- page
 
 
-def build_page(inputs: Inputs, *, work_precision: Callable[[], pd.DataFrame] | None = None) -> str:
+def build_page(inputs: Inputs, *, generated: str | None = None, env: dict[str, Any] | None = None) -> str:
     """The whole report as one HTML string (nothing is written).
 
     Args:
         inputs: see :func:`load_inputs`.
-        work_precision: returns the work-precision table (default
-            :func:`ctdnn_bench.report.workprecision.work_precision`); tests pass a cheaper one.
+        generated: the date line (default: now, UTC); the snapshot test fixes it.
+        env: the rendering environment (default :func:`ctdnn_bench.environment.environment`).
     """
-    start = time.perf_counter()
-    if work_precision is None:
-        from ctdnn_bench.report.workprecision import work_precision as wp_default
+    from ctdnn_bench.environment import environment as current_env
 
-        work_precision = wp_default
+    start = time.perf_counter()
+    env = current_env() if env is None else env
+    generated = generated or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     table = inputs.runs.table
-    wide = pd.DataFrame()
     notes = list(inputs.notes)
-    try:
-        wide = conditioning_frame()
-    except Exception as exc:  # the page must render whatever happens
-        notes.append(f"conditioning could not be computed ({type(exc).__name__}: {exc})")
-    cond_for_claims = (
-        inputs.conditioning_json
-        if not inputs.conditioning_json.empty
-        else (wide[wide["degree"].between(3, 6)] if not wide.empty else wide)
-    )
+    cond_for_claims = inputs.conditioning.table
     claims = cl.evaluate_claims(table, cond_for_claims)
     sections = [
         section_claims(claims),
         section_attribution(table),
-        section_bases(),
-        section_conditioning(inputs.conditioning_json, wide),
+        section_bases(inputs.conditioning),
+        section_conditioning(inputs.conditioning),
         *section_curves(inputs.runs, table),
         section_node(inputs.runs, table),
         section_table4(table),
         section_table2(inputs.runs, table),
         section_table3(table),
-        section_harness(inputs.bench, work_precision),
+        section_harness(inputs.bench, inputs.workprecision),
         section_asv(inputs.asv),
         section_reference(table),
     ]
-    generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    sections.append(section_environment(inputs, generated))
+    sections.append(section_environment(inputs, generated, env))
     number = 0
     for s in sections:
         for f in s.figures:
@@ -823,15 +817,13 @@ def build_page(inputs: Inputs, *, work_precision: Callable[[], pd.DataFrame] | N
             f"Rows marked '{tb.STANDIN}' come from a data set generated by ctdnn_bench because the paper's DCR file "
             "(Zenodo 10.5281/zenodo.21537966) was not available; they say nothing about the paper's DCR numbers."
         )
-    from ctdnn_bench.environment import environment as current_env
-
     css = environment().loader.get_source(environment(), "style.css")[0]  # type: ignore[union-attr]
     return (
         environment()
         .get_template("index.html")
         .render(
             css=Markup(css),
-            env=current_env(),
+            env=env,
             profile=inputs.profile or ", ".join(str(p) for p in _values(table, "profile")) or "none",
             n_runs=len(table),
             generated=generated,
