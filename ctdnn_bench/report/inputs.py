@@ -310,3 +310,32 @@ def _asv_rows(machine: str, doc: dict[str, Any], meta: dict[str, Any]) -> list[d
                 }
             )
     return rows
+
+
+# ---------------------------------------------------------------------------------------------------- all
+
+
+@dataclass
+class Inputs:
+    """Everything the page is built from."""
+
+    runs: Runs
+    conditioning: Conditioning
+    workprecision: WorkPrecision
+    bench: pd.DataFrame
+    asv: pd.DataFrame
+    notes: list[str]
+    profile: str | None
+    results_dir: Path
+
+
+def load_inputs(results_dir: str | Path, profile: str | None = None) -> Inputs:
+    """Read the results store, ``conditioning.json``, ``workprecision.json``, ``pytest-benchmark/`` and ``asv/``
+    under ``results_dir``."""
+    root = Path(results_dir)
+    runs = load_runs(root, profile)
+    bench, bnotes = load_pytest_benchmark(root / "pytest-benchmark")
+    asv, anotes = load_asv(root / "asv")
+    cond, wp = load_conditioning(root), load_workprecision(root)
+    notes = [*runs.notes, *bnotes, *anotes]
+    return Inputs(runs, cond, wp, bench, asv, notes, profile, root)

@@ -1,141 +1,27 @@
-"""Page assembly: inputs -> sections (figures, tables, claims) -> one HTML string, through one jinja2 environment.
+"""The report's sections: one builder per section, each returning a :class:`~ctdnn_bench.report.view.Section`.
 
-:func:`build_page` returns the HTML; it never writes files (only :func:`ctdnn_bench.report.write_report` does).
-Every section is built by a small function; a section whose inputs are missing, or whose builder fails on
-unexpected data, gets a note instead of its figure, so the page always renders.
+A builder reads stored results only (see :mod:`ctdnn_bench.report.inputs`); a figure that fails to draw leaves a
+note (:func:`ctdnn_bench.report.view.safe`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
-import logging
 import math
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import jinja2
 import pandas as pd
-from markupsafe import Markup
 
 from ctdnn_bench.report import claims as cl
 from ctdnn_bench.report import figures as fg
 from ctdnn_bench.report import table4 as t4
 from ctdnn_bench.report import tables as tb
 from ctdnn_bench.report.evidence import FLAT_REL, FLAT_TAIL, MIN_SEEDS, PAPER_BUDGET
-from ctdnn_bench.report.inputs import (
-    Conditioning,
-    Runs,
-    WorkPrecision,
-    latest_benchmarks,
-    load_asv,
-    load_conditioning,
-    load_pytest_benchmark,
-    load_runs,
-    load_workprecision,
-)
+from ctdnn_bench.report.inputs import Conditioning, Inputs, Runs, WorkPrecision, latest_benchmarks
 from ctdnn_bench.report.paired import ALPHA, N_RESAMPLES
-
-log = logging.getLogger(__name__)
+from ctdnn_bench.report.view import Details, Section, add_figure, safe, svg_figure
 
 DATASET_ORDER = {"spiral": -1, "elm": 0, "cdr": 1, "dcr": 2}
 OTHER_BASES = ("monomial", "legendre", "chebyshev", "fourier", "piecewise_linear", "piecewise_constant")
-
-
-@functools.cache
-def environment() -> jinja2.Environment:
-    """The report's one jinja2 environment (templates from the package, autoescaping on)."""
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("ctdnn_bench.report", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
-@dataclass
-class Figure:
-    """An embedded figure: inline SVG markup, a caption saying what was run, a number set at assembly."""
-
-    id: str
-    svg: Markup
-    caption: str
-    number: int = 0
-
-
-@dataclass
-class Details:
-    """A collapsed block of extra tables."""
-
-    summary: str
-    tables: list[tb.HtmlTable]
-
-
-@dataclass
-class Section:
-    """One section of the page."""
-
-    id: str
-    title: str
-    intro: list[str] = field(default_factory=list)
-    figures: list[Figure] = field(default_factory=list)
-    tables: list[tb.HtmlTable] = field(default_factory=list)
-    details: list[Details] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Inputs:
-    """Everything the page is built from."""
-
-    runs: Runs
-    conditioning: Conditioning
-    workprecision: WorkPrecision
-    bench: pd.DataFrame
-    asv: pd.DataFrame
-    notes: list[str]
-    profile: str | None
-    results_dir: Path
-
-
-def load_inputs(results_dir: str | Path, profile: str | None = None) -> Inputs:
-    """Read the results store, ``conditioning.json``, ``workprecision.json``, ``pytest-benchmark/`` and ``asv/``
-    under ``results_dir``."""
-    root = Path(results_dir)
-    runs = load_runs(root, profile)
-    bench, bnotes = load_pytest_benchmark(root / "pytest-benchmark")
-    asv, anotes = load_asv(root / "asv")
-    cond, wp = load_conditioning(root), load_workprecision(root)
-    notes = [*runs.notes, *bnotes, *anotes]
-    return Inputs(runs, cond, wp, bench, asv, notes, profile, root)
-
-
-# ------------------------------------------------------------------------------------------------- helpers
-
-
-def _svg_figure(fig_id: str, caption: str, draw: Callable[[], Any]) -> Figure:
-    """Draw a figure inside the report style and embed it as inline SVG."""
-    with fg.figure_style():
-        fig = draw()
-        return Figure(fig_id, Markup(fg.to_svg(fig, fig_id)), caption)
-
-
-def _safe(section: Section, what: str, build: Callable[[], None]) -> None:
-    """Run a builder; on failure leave a note in the section instead of breaking the page."""
-    try:
-        build()
-    except Exception as exc:  # the page must render whatever the data look like
-        log.exception("report: %s failed", what)
-        section.notes.append(f"{what} could not be drawn ({type(exc).__name__}: {exc}).")
-
-
-def _add_figure(section: Section, what: str, fig_id: str, caption: str, draw: Callable[[], Any]) -> None:
-    """Draw and append a figure to ``section``; a failure leaves a note instead (see :func:`_safe`)."""
-    _safe(section, what, lambda: section.figures.append(_svg_figure(fig_id, caption, draw)))
 
 
 def _values(df: pd.DataFrame, col: str) -> list[Any]:
@@ -297,7 +183,7 @@ def section_bases(cond: Conditioning) -> Section:
             fg.plot_basis(ax, name, t, values[name], legend=i == 0)
         return fig
 
-    _add_figure(
+    add_figure(
         s,
         "the basis figure",
         "fig-bases",
@@ -329,7 +215,7 @@ def section_conditioning(cond: Conditioning) -> Section:
             axes[0, 1].legend(frameon=False, fontsize=7, loc="upper left")
             return fig
 
-        _add_figure(
+        add_figure(
             s,
             "the conditioning figure",
             "fig-conditioning",
@@ -404,7 +290,7 @@ def section_curves(runs: Runs, table: pd.DataFrame) -> list[Section]:
                 f"{name}: {what} vs epoch; line = mean over seeds, band = min-max over seeds. Runs: "
                 f"{describe_runs(used)}"
             )
-            _add_figure(section, f"the {name} curves", f"{prefix}-{ds}", caption, draw)
+            add_figure(section, f"the {name} curves", f"{prefix}-{ds}", caption, draw)
     return [curves, degrees]
 
 
@@ -444,7 +330,7 @@ def section_node(runs: Runs, table: pd.DataFrame) -> Section:
             "per evaluation), and the mean cumulative forward / backward NFE per variant (diverged runs counted up to "
             f"their divergence). Runs: {describe_runs(g)}"
         )
-        _add_figure(s, f"the {name} NFE figure", f"fig-node-{g['dataset'].iloc[0]}", caption, draw)
+        add_figure(s, f"the {name} NFE figure", f"fig-node-{g['dataset'].iloc[0]}", caption, draw)
     t = tb.node_table(table)
     if t is not None:
         s.tables.append(t)
@@ -524,7 +410,7 @@ def _gnvpro_work_figures(s: Section, runs: Runs, gn: pd.DataFrame) -> None:
             "ridge decoder W) against the work units spent, one line per seed, colour = basis; flat stretches are "
             f"rejected trust-region steps. Runs: {describe_runs(used)}"
         )
-        _add_figure(s, f"the {short} GNvpro work figure", f"fig-gnvpro-{ds}", caption, draw)
+        add_figure(s, f"the {short} GNvpro work figure", f"fig-gnvpro-{ds}", caption, draw)
 
 
 def section_table3(table: pd.DataFrame) -> Section:
@@ -561,7 +447,7 @@ def section_table3(table: pd.DataFrame) -> Section:
         "Test error (mean ± std over seeds) against the number of weights theta (encoder + dynamics), per variant "
         f"and architecture; grey lines join Legendre d = 3..6. Runs: {describe_runs(at_t)}"
     )
-    _add_figure(s, "the error-vs-dof figure", "fig-dof", caption, draw)
+    add_figure(s, "the error-vs-dof figure", "fig-dof", caption, draw)
     return s
 
 
@@ -593,7 +479,7 @@ def section_harness(bench: pd.DataFrame, wp: WorkPrecision) -> Section:
             fg.plot_bench_times(axes[0, 0], latest, title="median time per call")
             return fig
 
-        _add_figure(
+        add_figure(
             s,
             "the benchmark times",
             "fig-bench-time",
@@ -609,7 +495,7 @@ def section_harness(bench: pd.DataFrame, wp: WorkPrecision) -> Section:
                 fg.plot_bench_nfe(axes[0, 0], sub, nfe_cols, title="function evaluations per call")
                 return fig
 
-            _add_figure(
+            add_figure(
                 s,
                 "the benchmark NFE",
                 "fig-bench-nfe",
@@ -646,9 +532,9 @@ def section_harness(bench: pd.DataFrame, wp: WorkPrecision) -> Section:
             f"{setup['atol_factor']:g}); error at T against a dopri8 reference (rtol 1e-10). Lower-left is better; "
             "points are labelled with rtol."
         )
-        s.figures.append(_svg_figure("fig-work-precision", caption, draw))
+        s.figures.append(svg_figure("fig-work-precision", caption, draw))
 
-    _safe(s, "the work-precision diagram", add_wp)
+    safe(s, "the work-precision diagram", add_wp)
     return s
 
 
@@ -687,7 +573,7 @@ def section_asv(asv: pd.DataFrame) -> Section:
         f"Value per commit (ordered by commit date) of the {len(ranked)} most-tracked benchmarks with results for "
         "two or more commits; deterministic track_* benchmarks first."
     )
-    _add_figure(s, "the asv history", "fig-asv", caption, draw)
+    add_figure(s, "the asv history", "fig-asv", caption, draw)
     return s
 
 
@@ -769,70 +655,3 @@ def run_counts(table: pd.DataFrame) -> tb.HtmlTable | None:
             ]
         )
     return out
-
-
-# ---------------------------------------------------------------------------------------------------- page
-
-
-def build_page(inputs: Inputs, *, generated: str | None = None, env: dict[str, Any] | None = None) -> str:
-    """The whole report as one HTML string (nothing is written).
-
-    Args:
-        inputs: see :func:`load_inputs`.
-        generated: the date line (default: now, UTC); the snapshot test fixes it.
-        env: the rendering environment (default :func:`ctdnn_bench.environment.environment`).
-    """
-    from ctdnn_bench.environment import environment as current_env
-
-    start = time.perf_counter()
-    env = current_env() if env is None else env
-    generated = generated or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    table = inputs.runs.table
-    notes = list(inputs.notes)
-    cond_for_claims = inputs.conditioning.table
-    claims = cl.evaluate_claims(table, cond_for_claims)
-    sections = [
-        section_claims(claims),
-        section_attribution(table),
-        section_bases(inputs.conditioning),
-        section_conditioning(inputs.conditioning),
-        *section_curves(inputs.runs, table),
-        section_node(inputs.runs, table),
-        section_table4(table),
-        section_table2(inputs.runs, table),
-        section_table3(table),
-        section_harness(inputs.bench, inputs.workprecision),
-        section_asv(inputs.asv),
-        section_reference(table),
-    ]
-    sections.append(section_environment(inputs, generated, env))
-    number = 0
-    for s in sections:
-        for f in s.figures:
-            number += 1
-            f.number = number
-    standin = ""
-    if not table.empty and "standin" in table and table["standin"].fillna(False).astype(bool).any():
-        standin = (
-            f"Rows marked '{tb.STANDIN}' come from a data set generated by ctdnn_bench because the paper's DCR file "
-            "(Zenodo 10.5281/zenodo.21537966) was not available; they say nothing about the paper's DCR numbers."
-        )
-    css = environment().loader.get_source(environment(), "style.css")[0]  # type: ignore[union-attr]
-    return (
-        environment()
-        .get_template("index.html")
-        .render(
-            css=Markup(css),
-            env=env,
-            profile=inputs.profile or ", ".join(str(p) for p in _values(table, "profile")) or "none",
-            n_runs=len(table),
-            generated=generated,
-            render_seconds=f"{time.perf_counter() - start:.1f}",
-            sections=sections,
-            claims=claims,
-            run_counts=run_counts(table),
-            standin=standin,
-            attribution=cl.attribution_summary(cl.scaling_vs_orthogonality(table)),
-            input_notes=notes,
-        )
-    )
