@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ctdnn_bench.bases import BASES, DOMAINS, AbstractBasis, make_basis
+    from ctdnn_bench.computed import COMPUTED, write_computed
     from ctdnn_bench.conditioning import (
         basis_matrix,
         change_of_basis,
@@ -30,10 +31,14 @@ if TYPE_CHECKING:
         ResNetBlock,
         TanhLayerField,
     )
+    from ctdnn_bench.experiments import EXPERIMENTS, experiment_configs
     from ctdnn_bench.integrators import INTEGRATORS
     from ctdnn_bench.layers import TimeDependentLinear
     from ctdnn_bench.models import ModelConfig, SurrogateModel, build_model, parameter_counts
+    from ctdnn_bench.report import write_report
+    from ctdnn_bench.runner import run_sweep
     from ctdnn_bench.stats import SolveStats
+    from ctdnn_bench.training.config import RunConfig, TrainConfig
 
 from ctdnn_bench.errors import (
     ClusterError,
@@ -71,6 +76,11 @@ _LAZY = {
     "ctdnn_bench.layers": ("TimeDependentLinear",),
     "ctdnn_bench.models": ("ModelConfig", "SurrogateModel", "build_model", "parameter_counts"),
     "ctdnn_bench.stats": ("SolveStats",),
+    "ctdnn_bench.training.config": ("RunConfig", "TrainConfig"),
+    "ctdnn_bench.experiments": ("EXPERIMENTS", "experiment_configs"),
+    "ctdnn_bench.runner": ("run_sweep",),
+    "ctdnn_bench.computed": ("COMPUTED", "write_computed"),
+    "ctdnn_bench.report": ("write_report",),
 }
 _WHERE = {name: module for module, names in _LAZY.items() for name in names}
 
@@ -87,7 +97,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BASES",
+    "COMPUTED",
     "DOMAINS",
+    "EXPERIMENTS",
     "INTEGRATORS",
     "MODELS",
     "AbstractBasis",
@@ -103,19 +115,25 @@ __all__ = [
     "NeuralODEBlock",
     "ResNetBlock",
     "ResultsError",
+    "RunConfig",
     "ShapeError",
     "SolveStats",
     "SolverError",
     "SurrogateModel",
     "TanhLayerField",
     "TimeDependentLinear",
+    "TrainConfig",
     "basis_matrix",
     "build_model",
     "change_of_basis",
     "condition_number",
     "conditioning_table",
     "convert_basis",
+    "experiment_configs",
     "gram_matrix",
     "make_basis",
     "parameter_counts",
+    "run_sweep",
+    "write_computed",
+    "write_report",
 ]

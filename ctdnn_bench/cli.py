@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from ctdnn_bench.computed import COMPUTED, CONDITIONING_GRID, write_computed
 from ctdnn_bench.errors import ConfigError, CTDNNError, EnvironmentFailure
 
 #: The profiles of :data:`ctdnn_bench.experiments.PROFILES` (named here so that ``--help`` needs no torch import).
@@ -119,9 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="list data sets, bases, models, integrators, optimizers, experiments and profiles")
 
     p = sub.add_parser("conditioning", help="condition numbers of the basis and Gram matrices per basis, degree, T")
-    p.add_argument("--degrees", type=int, nargs="+", default=[3, 4, 5, 6])
-    p.add_argument("--final-times", "-T", type=float, nargs="+", default=[1.0, 5.0, 10.0])
-    p.add_argument("--n-points", type=int, default=12, help="grid points of the basis matrix (paper: n_t = 12)")
+    p.add_argument("--degrees", type=int, nargs="+", default=list(CONDITIONING_GRID.degrees))
+    p.add_argument("--final-times", "-T", type=float, nargs="+", default=list(CONDITIONING_GRID.final_times))
+    p.add_argument(
+        "--n-points",
+        type=int,
+        default=CONDITIONING_GRID.n_points,
+        help="grid points of the basis matrix (paper: n_t = 12)",
+    )
     p.add_argument("--json", default=None, help="also write the table as JSON to this file")
 
     p = sub.add_parser(
@@ -199,8 +205,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="gnvpro: budget in work units (objective+gradient 2, Gauss-Newton product 2, trial 1; default 4000)",
     )
 
-    p = sub.add_parser("run", help="run one experiment (table2, table3, node, table4, conditioning)")
-    p.add_argument("experiment", help="table2, table3, node, table4 or conditioning")
+    p = sub.add_parser(
+        "run", help="run one experiment (table2, table3, node, table4; conditioning, workprecision, harness)"
+    )
+    p.add_argument("experiment", help="table2, table3, node, table4, conditioning, workprecision or harness")
     _sweep_args(p)
 
     p = sub.add_parser("reproduce", help="run every experiment, then write the report (the main job)")
@@ -253,7 +261,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         "models": list(MODELS),
         "integrators": list(INTEGRATORS),
         "optimizers": list(OPTIMIZERS),
-        "experiments": [*EXPERIMENTS, "conditioning"],
+        "experiments": [*EXPERIMENTS, *COMPUTED],
         "profiles": list(PROFILES),
     }
     for name, values in rows.items():
@@ -454,21 +462,22 @@ def _run_experiments(configs: dict[str, list[Any]], args: argparse.Namespace) ->
     return 1 if errors else 0
 
 
-def _conditioning_args(results_dir: str) -> argparse.Namespace:
-    return argparse.Namespace(
-        degrees=[3, 4, 5, 6],
-        final_times=[1.0, 5.0, 10.0],
-        n_points=12,
-        json=str(Path(results_dir) / "conditioning.json"),
-    )
+def _run_computed(name: str, results_dir: str) -> int:
+    from ctdnn_bench.store import check_writable_dir
+
+    check_writable_dir(Path(results_dir), "results directory", "--results-dir")  # before any work
+    start = time.perf_counter()
+    path = write_computed(name, results_dir)
+    print(f"{name}: wrote {path} ({time.perf_counter() - start:.0f} s)")
+    return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    if args.experiment == "conditioning" and args.plan:
-        print("conditioning: no training; it takes seconds")
-        return 0
-    if args.experiment == "conditioning":
-        return cmd_conditioning(_conditioning_args(args.results_dir))
+    if args.experiment in COMPUTED:
+        if args.plan:
+            print(f"{args.experiment}: no training; it takes seconds")
+            return 0
+        return _run_computed(args.experiment, args.results_dir)
     configs = _sweep_configs([args.experiment], args)
     return _print_plan(configs, args) if args.plan else _run_experiments(configs, args)
 
@@ -485,6 +494,7 @@ def _print_plan(configs: dict[str, list[Any]], args: argparse.Namespace) -> int:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
+    """Every stored result (conditioning, work precision, harness), every experiment, then the report."""
     from ctdnn_bench.experiments import REPRODUCED
     from ctdnn_bench.store import ResultsStore, check_writable_dir
 
@@ -494,19 +504,14 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     ResultsStore(args.results_dir).check_writable()
     if not args.no_report:  # an unwritable report directory fails now, not after hours of training
         check_writable_dir(Path(args.report_dir), "report directory", "--report-dir")
-    code = cmd_conditioning(_conditioning_args(args.results_dir))
+    code = max(_run_computed(name, args.results_dir) for name in COMPUTED)
     code = max(code, _run_experiments(configs, args))
     if not args.no_report:
-        code = max(
-            code,
-            cmd_report(
-                argparse.Namespace(results_dir=args.results_dir, report_dir=args.report_dir, profile=args.profile)
-            ),
-        )
+        code = max(code, _write_report(args.results_dir, args.report_dir, args.profile))
     return code
 
 
-def cmd_report(args: argparse.Namespace) -> int:
+def _write_report(results_dir: str, report_dir: str, profile: str | None) -> int:
     try:
         from ctdnn_bench.report import write_report
     except ImportError as exc:
@@ -514,10 +519,13 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 1
     from ctdnn_bench.store import check_writable_dir
 
-    check_writable_dir(Path(args.report_dir), "report directory", "--report-dir")
-    path = write_report(results_dir=args.results_dir, report_dir=args.report_dir, profile=args.profile)
-    print(f"wrote {path}")
+    check_writable_dir(Path(report_dir), "report directory", "--report-dir")
+    print(f"wrote {write_report(results_dir=results_dir, report_dir=report_dir, profile=profile)}")
     return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    return _write_report(args.results_dir, args.report_dir, args.profile)
 
 
 def cmd_data(args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ import numpy as np
 
 from ctdnn_bench import validate
 from ctdnn_bench.bases import DOMAINS, AbstractBasis, AbstractRecurrenceBasis, make_basis
+from ctdnn_bench.computed import CONDITIONING_GRID
 from ctdnn_bench.errors import ConfigError
 
 
@@ -116,18 +117,24 @@ class ConditioningRow:
     max_abs_entry: float
 
 
+#: The (basis, domain) pairs of the conditioning table: scaling (raw vs unit monomial) and orthogonality.
+TABLE_BASES: tuple[tuple[str, str | None], ...] = (
+    ("monomial", "raw"),
+    ("monomial", "unit"),
+    ("legendre", None),
+    ("chebyshev", None),
+)
+
+
 def conditioning_table(
-    bases: tuple[tuple[str, str | None], ...] = (
-        ("monomial", "raw"),
-        ("monomial", "unit"),
-        ("legendre", None),
-        ("chebyshev", None),
-    ),
-    degrees: tuple[int, ...] = (3, 4, 5, 6),
-    final_times: tuple[float, ...] = (1.0, 5.0, 10.0),
-    n_points: int = 12,
+    bases: tuple[tuple[str, str | None], ...] = TABLE_BASES,
+    degrees: tuple[int, ...] = CONDITIONING_GRID.degrees,
+    final_times: tuple[float, ...] = CONDITIONING_GRID.final_times,
+    n_points: int = CONDITIONING_GRID.n_points,
 ) -> list[ConditioningRow]:
-    """Condition numbers of the basis matrix on the paper's grid and of the Gram matrix, per (basis, domain, d, T)."""
+    """Condition numbers of the basis matrix on the paper's grid and of the Gram matrix, per (basis, domain, d, T).
+
+    The defaults are :data:`ctdnn_bench.computed.CONDITIONING_GRID`."""
     check_conditioning_args(degrees, final_times, n_points)
     rows = []
     for name, domain in bases:

@@ -113,7 +113,10 @@ def test_unwritable_results_dir(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 def test_run_conditioning_writes_json(tmp_path: Path) -> None:
     assert main(["run", "conditioning", "--results-dir", str(tmp_path)]) == 0
-    rows = json.loads((tmp_path / "conditioning.json").read_text())
+    doc = json.loads((tmp_path / "conditioning.json").read_text())
+    rows = doc["table"]
+    assert {(r["degree"], r["T"]) for r in rows} == {(d, t) for d in (3, 4, 5, 6) for t in (1.0, 5.0, 10.0)}
+    assert len(doc["curves"]) > len(rows) and set(doc["bases"]["values"]) >= {"monomial", "legendre"}
     assert any(r["basis"] == "legendre" and r["degree"] == 3 and abs(r["cond_matrix"] - 2.29) < 0.01 for r in rows)
 
 
@@ -163,3 +166,27 @@ def test_cuda_without_a_gpu_is_refused_before_work(tmp_path: Path, capsys: pytes
     assert main(["train", "--device", "cuda", "--results-dir", str(tmp_path)]) == 2
     assert "no CUDA device here; use --device cpu" in capsys.readouterr().err
     assert not list(tmp_path.rglob("*.json"))
+
+
+def test_run_harness_stores_pytest_benchmark_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ctdnn_bench import harness
+    from ctdnn_bench.cases import BY_NAME
+    from ctdnn_bench.computed import COMPUTED
+    from ctdnn_bench.report.inputs import load_pytest_benchmark
+
+    cases = (BY_NAME["resnet-legendre-d3"], BY_NAME["node-legendre-d3-dopri5-otd"])
+    monkeypatch.setattr(harness, "ROUNDS", {"node": 1, "fixed": 2})
+    monkeypatch.setitem(COMPUTED, "harness", ("pytest-benchmark/harness.json", lambda: harness.measure_cases(cases)))
+    assert main(["run", "harness", "--results-dir", str(tmp_path)]) == 0
+    df, notes = load_pytest_benchmark(tmp_path / "pytest-benchmark")
+    assert notes == [] and set(df["phase"]) == {"forward", "backward", "adjoint"}
+    assert (df["nfe_forward"] > 0).all() and (df.loc[df["phase"] == "adjoint", "nfe_backward"] > 0).all()
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-m", "ctdnn_bench", "--help"], cwd=root, capture_output=True, text=True)
+    assert done.returncode == 0 and "reproduce" in done.stdout

@@ -85,8 +85,15 @@ def test_failures_are_imputed_and_no_factorial_means_no_effects() -> None:
     assert not fa.has_factorial(plain) and fa.factor_effects(plain).empty
 
 
+def _stored_conditioning() -> pd.DataFrame:
+    from ctdnn_bench.computed import ConditioningGrid, conditioning_result
+
+    doc = conditioning_result(ConditioningGrid(degrees=(3,), final_times=(5.0, 10.0)))
+    return pd.DataFrame(doc["table"])
+
+
 def test_equilibration_removes_the_time_scaling_of_monomials() -> None:
-    cond = fa.equilibrated_conditions()
+    cond = fa.equilibrated_conditions(_stored_conditioning())
     mono = cond[cond["basis"] == "monomial"].set_index(["T", "domain"])
     eq = "cond(A), columns equilibrated"
     assert mono.loc[(10.0, "raw"), eq] == pytest.approx(mono.loc[(10.0, "unit"), eq], rel=1e-9)
@@ -95,9 +102,10 @@ def test_equilibration_removes_the_time_scaling_of_monomials() -> None:
 
 
 def test_report_section_replaces_the_three_arm_attribution() -> None:
-    from ctdnn_bench.report.render import section_factors
+    from ctdnn_bench.report.inputs import Conditioning
+    from ctdnn_bench.report.sections import section_factors
 
     eff = fa.factor_effects(_table(5), ["test error"])
-    s = section_factors(eff)
+    s = section_factors(eff, Conditioning(table=_stored_conditioning()))
     assert s.id == "attribution" and len(s.tables) == 2  # effects on test error, condition numbers
     assert any(p.startswith("elm resnet T=10") for p in s.intro)

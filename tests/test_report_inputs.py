@@ -7,18 +7,10 @@ import re
 import shutil
 from pathlib import Path
 
-import pandas as pd
-import pytest
-
 from ctdnn_bench.report import build_page, load_inputs, write_report
-from ctdnn_bench.report import workprecision as wp
 from ctdnn_bench.report.inputs import describe_benchmark, load_asv, load_pytest_benchmark, load_runs
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report" / "results"
-
-
-def no_work_precision() -> pd.DataFrame:
-    return pd.DataFrame()
 
 
 def sections(html: str) -> set[str]:
@@ -74,18 +66,20 @@ def test_asv_results_are_read_with_parameters_expanded() -> None:
 
 
 def test_an_empty_results_directory_gives_a_page_of_notes(tmp_path: Path) -> None:
-    html = build_page(load_inputs(tmp_path / "nothing-here"), work_precision=no_work_precision)
+    html = build_page(load_inputs(tmp_path / "nothing-here"))
     assert {"summary", "claims", "table2", "table3", "neural-ode", "harness", "asv-history", "environment"} <= sections(
         html
     )
-    assert html.count('class="verdict verdict-inconclusive"') == 2 * 5  # summary + details; C5 needs no runs
+    # summary + details; C5 too: it reads results/conditioning.json, absent here
+    assert html.count('class="verdict verdict-inconclusive"') == 2 * 6
     for text in (
         "no results store at",
         "No Table-2 (ResNet / Hamiltonian) runs",
         "No neural-ODE runs",
         "No pytest-benchmark results",
         "No asv results",
-        "The work-precision solves all failed.",
+        "run `ctdnn-bench run workprecision`",
+        "run `ctdnn-bench run conditioning`",
     ):
         assert text in html, text
 
@@ -97,14 +91,12 @@ def test_broken_inputs_leave_notes_and_the_rest_renders(tmp_path: Path) -> None:
     (results / "pytest-benchmark" / "broken.json").write_text(json.dumps({"no": "benchmarks"}))
     (results / "asv" / "fixture" / "deadbeef-broken.json").write_text(json.dumps({"results": {}}))
 
-    def failing() -> pd.DataFrame:
-        raise RuntimeError("solver exploded")
-
-    html = build_page(load_inputs(results), work_precision=failing)
+    (results / "workprecision.json").write_text("{not json")
+    html = build_page(load_inputs(results))
     assert "skipped unreadable record 0000000000000000.json" in html
     assert "skipped broken.json: not a pytest-benchmark file" in html
     assert "skipped asv result fixture/deadbeef-broken.json" in html
-    assert "the work-precision diagram could not be drawn (RuntimeError: solver exploded)" in html
+    assert "skipped unreadable workprecision.json (JSONDecodeError" in html
     assert 'id="fig-bench-time"' in html and 'id="fig-asv"' in html and 'id="fig-dof"' in html
 
 
@@ -113,15 +105,14 @@ def test_one_asv_commit_gives_a_note_instead_of_a_history(tmp_path: Path) -> Non
     shutil.copytree(FIXTURE / "asv", results / "asv")
     first = sorted((results / "asv" / "fixture").glob("*-existing-*.json"))[0]
     first.unlink()
-    html = build_page(load_inputs(results), work_precision=no_work_precision)
+    html = build_page(load_inputs(results))
     assert "asv results exist for one commit only" in html and 'id="fig-asv"' not in html
 
 
-def test_only_index_html_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_only_index_html_is_written(tmp_path: Path) -> None:
     results = tmp_path / "results"
     shutil.copytree(FIXTURE, results)
     before = sorted(p.relative_to(results) for p in results.rglob("*"))
-    monkeypatch.setattr(wp, "work_precision", no_work_precision)
     path = write_report(results, tmp_path / "out" / "report", profile="paper")  # no runs: quick to draw
     assert path == tmp_path / "out" / "report" / "index.html"
     assert sorted(p.relative_to(results) for p in results.rglob("*")) == before

@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pytest
 
 from ctdnn_bench import store as store_module
@@ -83,9 +82,6 @@ def test_record_problem_accepts_every_fixture_record() -> None:
 def test_report_is_written_despite_foreign_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import ctdnn_bench.report.workprecision as wp
-
-    monkeypatch.setattr(wp, "work_precision", lambda: pd.DataFrame())  # the solves take seconds; not tested here
     populated(tmp_path / "results")
     argv = ["report", "--results-dir", str(tmp_path / "results"), "--report-dir", str(tmp_path / "report")]
     assert main([*argv, "--profile", "paper"]) == 0  # profile: no run to draw, so this stays fast

@@ -13,7 +13,8 @@ import tempfile
 from pathlib import Path
 
 from ctdnn_bench.report.claims import VERDICTS, Claim, evaluate_claims
-from ctdnn_bench.report.render import build_page, load_inputs
+from ctdnn_bench.report.inputs import load_inputs
+from ctdnn_bench.report.page import build_page
 
 
 def write_report(

@@ -910,22 +910,22 @@ def claim_c5(table: pd.DataFrame, conditioning: pd.DataFrame | None = None) -> R
 
 
 def equilibrated_conditioning(conditioning: pd.DataFrame | None) -> str:
-    """``"d=3, T=10: 73.8 / 73.8 / 2.3; ..."``: cond of the basis matrix with unit-norm columns, at the largest T and
-    the smallest and largest degree of ``conditioning``; "" when it cannot be computed."""
-    if conditioning is None or not _has(conditioning, "degree", "T"):
-        return ""
-    try:
-        from ctdnn_bench.bases import make_basis
-        from ctdnn_bench.conditioning import basis_matrix, equilibrated_condition_number
-    except ImportError:  # pragma: no cover - the package always has them
+    """``"d=3, T=10: 73.8 / 73.8 / 2.3; ..."``: cond of the basis matrix with unit-norm columns (the stored
+    ``cond_equilibrated`` column), at the largest T and the smallest and largest degree of ``conditioning``; "" when
+    it was not stored."""
+    if conditioning is None or not _has(conditioning, "degree", "T", "cond_equilibrated"):
         return ""
     big_t = float(conditioning["T"].max())
+    at_t = conditioning[conditioning["T"] == big_t]
     parts = []
     for d in sorted({int(conditioning["degree"].min()), int(conditioning["degree"].max())}):
         vals = []
         for name, domain in (("monomial", "raw"), ("monomial", "unit"), ("legendre", None)):
-            a = basis_matrix(make_basis(name, d, 0.0, big_t, domain))
-            vals.append(_fmt(equilibrated_condition_number(a)))
+            rows = at_t[(at_t["basis"] == name) & (at_t["degree"] == d)]
+            rows = rows if domain is None else rows[rows["domain"] == domain]
+            if rows.empty:
+                return ""
+            vals.append(_fmt(float(rows["cond_equilibrated"].iloc[0])))
         parts.append(f"d={d}, T={big_t:g}: {' / '.join(vals)}")
     return "; ".join(parts)
 

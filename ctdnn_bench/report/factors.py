@@ -272,26 +272,23 @@ def gap_sentences(effects: pd.DataFrame, outcome: str = "test error") -> list[st
     return out
 
 
-def equilibrated_conditions(degree: int = 3, final_times: Sequence[float] = (5.0, 10.0)) -> pd.DataFrame:
-    """Condition numbers of the basis matrix of every factorial basis and domain, raw and after column
-    equilibration (:func:`ctdnn_bench.conditioning.equilibrated_condition_number`): what scaling alone explains."""
-    from ctdnn_bench.bases import make_basis  # imported late: the bases import torch
-    from ctdnn_bench.conditioning import basis_matrix, condition_number, equilibrated_condition_number
-
-    rows = []
-    for big_t in final_times:
-        for basis, domain in itertools.product(BASES, DOMAINS):
-            a = basis_matrix(make_basis(basis, degree, 0.0, big_t, domain))
-            rows.append(
-                {
-                    "T": big_t,
-                    "basis": basis,
-                    "domain": domain,
-                    "cond(A)": condition_number(a),
-                    "cond(A), columns equilibrated": equilibrated_condition_number(a),
-                }
-            )
-    return pd.DataFrame(rows)
+def equilibrated_conditions(
+    conditioning: pd.DataFrame, degree: int = 3, final_times: Sequence[float] = (5.0, 10.0)
+) -> pd.DataFrame:
+    """Condition numbers of the basis matrix of every factorial basis and domain, raw and after column equilibration,
+    from the stored conditioning table (``results/conditioning.json``): what scaling alone explains."""
+    need = {"basis", "domain", "degree", "T", "cond_matrix", "cond_equilibrated"}
+    if conditioning.empty or not need <= set(conditioning.columns):
+        raise ValueError("no equilibrated condition numbers stored: run `ctdnn-bench run conditioning`")
+    df = conditioning[
+        conditioning["basis"].isin(BASES)
+        & conditioning["domain"].isin(DOMAINS)
+        & (conditioning["degree"] == degree)
+        & conditioning["T"].isin(final_times)
+    ]
+    return df[["T", "basis", "domain", "cond_matrix", "cond_equilibrated"]].rename(
+        columns={"cond_matrix": "cond(A)", "cond_equilibrated": "cond(A), columns equilibrated"}
+    )
 
 
 def effect_for(effects: pd.DataFrame, setting: str, outcome: str, name: str) -> Effect | None:

@@ -130,17 +130,16 @@ def _log_if_wide(ax: Axes, values: Sequence[float] | np.ndarray | pd.Series, axi
 
 
 def plot_basis(
-    ax: Axes, name: str, degree: int = 3, *, domain: str | None = None, n_points: int = 401, legend: bool = True
+    ax: Axes, name: str, t: Sequence[float], values: Sequence[Sequence[float]], *, legend: bool = True
 ) -> Axes:
-    """The ``degree + 1`` functions of basis ``name`` on [0, 1] (paper Figure 1); darker = higher index k."""
-    from ctdnn_bench.bases import make_basis
-
-    basis = make_basis(name, degree, 0.0, 1.0, domain)
-    t = np.linspace(0.0, 1.0, n_points)
-    values = basis.matrix(t)
-    shades = sns.light_palette(color(name), n_colors=basis.n_functions + 2)[2:]
-    for k in range(basis.n_functions):
-        ax.plot(t, values[:, k], color=shades[k], lw=1.6, label=f"$p_{k}$")
+    """The functions of basis ``name`` sampled at ``t`` (``values[i][k] = p_k(t_i)``; paper Figure 1); darker = higher
+    index k. The values are stored by ``ctdnn-bench run conditioning``."""
+    v = np.asarray(values, dtype=float)
+    n_functions = v.shape[1]
+    degree = n_functions - 1
+    shades = sns.light_palette(color(name), n_colors=n_functions + 2)[2:]
+    for k in range(n_functions):
+        ax.plot(t, v[:, k], color=shades[k], lw=1.6, label=f"$p_{k}$")
     ax.set_title(f"{name} (d={degree})")
     ax.set_xlabel("t")
     ax.axhline(0, color="0.6", lw=0.6)
@@ -398,7 +397,7 @@ def plot_work_precision(ax: Axes, wp: pd.DataFrame, *, title: str = "") -> Axes:
     """Work-precision diagram: NFE vs error, one line per basis, one point per tolerance (geometric mean over seeds).
 
     Args:
-        wp: columns ``basis, rtol, nfe, error`` (see :func:`ctdnn_bench.report.workprecision.work_precision`).
+        wp: columns ``basis, rtol, nfe, error`` (see :func:`ctdnn_bench.workprecision.work_precision`).
     """
     agg = wp.groupby(["basis", "rtol"]).agg(
         nfe=("nfe", "mean"), error=("error", lambda e: float(np.exp(np.log(e).mean())))

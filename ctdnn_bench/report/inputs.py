@@ -1,4 +1,4 @@
-"""Read what the report shows: run records, the conditioning table, pytest-benchmark JSON and asv results.
+"""Read what the report shows: run records, conditioning, work precision, pytest-benchmark JSON and asv results.
 
 Every reader returns a pandas DataFrame (empty when there is nothing to read) plus a list of human-readable notes
 about what was missing or unreadable; none of them raises on missing or malformed inputs, so the page always renders.
@@ -125,15 +125,65 @@ def load_runs(results_dir: str | Path, profile: str | None = None) -> Runs:
     return runs
 
 
-def load_conditioning_json(results_dir: str | Path) -> pd.DataFrame:
-    """``results/conditioning.json`` (written by ``ctdnn-bench run conditioning``) or an empty frame."""
-    path = Path(results_dir) / "conditioning.json"
+@dataclass
+class Conditioning:
+    """``results/conditioning.json`` (written by ``ctdnn-bench run conditioning``; see :mod:`ctdnn_bench.computed`).
+
+    Attributes:
+        table: one row per (basis, domain, degree, T) of the conditioning grid (``cond_equilibrated`` when stored).
+        curves: Figure 2's rows (degrees 1-10); empty for files written before they were stored.
+        bases: Figure 1's basis values: ``{"degree": d, "t": [...], "values": {name: [[...], ...]}}`` or ``{}``.
+    """
+
+    table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    curves: pd.DataFrame = field(default_factory=pd.DataFrame)
+    bases: dict[str, Any] = field(default_factory=dict)
+
+
+_COND_COLUMNS = {"basis", "domain", "degree", "T", "cond_matrix", "cond_gram"}
+
+
+def _cond_frame(rows: Any) -> pd.DataFrame:
+    df = pd.DataFrame(rows or [])
+    return df if set(df.columns) >= _COND_COLUMNS else pd.DataFrame()
+
+
+def load_conditioning(results_dir: str | Path) -> Conditioning:
+    """``results/conditioning.json``: the stored document, or (older files) a bare list of table rows."""
     try:
-        df = pd.DataFrame(json.loads(path.read_text()))
+        doc = json.loads((Path(results_dir) / "conditioning.json").read_text())
     except (OSError, ValueError):
-        return pd.DataFrame()
-    needed = {"basis", "domain", "degree", "T", "cond_matrix", "cond_gram"}
-    return df if needed <= set(df.columns) else pd.DataFrame()
+        return Conditioning()
+    if isinstance(doc, list):
+        return Conditioning(_cond_frame(doc))
+    if not isinstance(doc, dict):
+        return Conditioning()
+    bases = doc.get("bases") if isinstance(doc.get("bases"), dict) else {}
+    return Conditioning(_cond_frame(doc.get("table")), _cond_frame(doc.get("curves")), bases or {})
+
+
+@dataclass
+class WorkPrecision:
+    """``results/workprecision.json`` (``ctdnn-bench run workprecision``): the setup and one row per solve."""
+
+    rows: pd.DataFrame = field(default_factory=pd.DataFrame)
+    setup: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def load_workprecision(results_dir: str | Path) -> WorkPrecision:
+    """The stored work-precision diagram, or an empty one with a note saying which command fills it."""
+    path = Path(results_dir) / "workprecision.json"
+    if not path.is_file():
+        return WorkPrecision(notes=[f"no work-precision results at {path}: run `ctdnn-bench run workprecision`"])
+    try:
+        doc = json.loads(path.read_text())
+        rows, setup = pd.DataFrame(doc["rows"]), dict(doc["setup"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return WorkPrecision(notes=[f"skipped unreadable {path.name} ({type(exc).__name__}: {exc})"])
+    if not rows.empty and not {"basis", "rtol", "nfe", "error"} <= set(rows.columns):
+        return WorkPrecision(notes=[f"skipped {path.name}: rows lack basis/rtol/nfe/error"])
+    return WorkPrecision(rows, setup)
 
 
 # ------------------------------------------------------------------------------------------- pytest-benchmark
@@ -270,3 +320,32 @@ def _asv_rows(machine: str, doc: dict[str, Any], meta: dict[str, Any]) -> list[d
                 }
             )
     return rows
+
+
+# ---------------------------------------------------------------------------------------------------- all
+
+
+@dataclass
+class Inputs:
+    """Everything the page is built from."""
+
+    runs: Runs
+    conditioning: Conditioning
+    workprecision: WorkPrecision
+    bench: pd.DataFrame
+    asv: pd.DataFrame
+    notes: list[str]
+    profile: str | None
+    results_dir: Path
+
+
+def load_inputs(results_dir: str | Path, profile: str | None = None) -> Inputs:
+    """Read the results store, ``conditioning.json``, ``workprecision.json``, ``pytest-benchmark/`` and ``asv/``
+    under ``results_dir``."""
+    root = Path(results_dir)
+    runs = load_runs(root, profile)
+    bench, bnotes = load_pytest_benchmark(root / "pytest-benchmark")
+    asv, anotes = load_asv(root / "asv")
+    cond, wp = load_conditioning(root), load_workprecision(root)
+    notes = [*runs.notes, *bnotes, *anotes]
+    return Inputs(runs, cond, wp, bench, asv, notes, profile, root)

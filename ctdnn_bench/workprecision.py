@@ -1,4 +1,4 @@
-"""A work-precision diagram of the neural-ODE forward solve, computed on the spot (a few seconds on a CPU).
+"""The work-precision experiment: error vs cost of the neural-ODE forward solve (a few seconds on a CPU).
 
 A fixed, seeded vector field ``f(t, u) = tanh(K(t) u + b(t))`` (:class:`~ctdnn_bench.dynamics.TanhLayerField`,
 every coefficient drawn at random, ``time_init="random"``) is integrated over ``[0, T]`` with dopri5 at a ladder
@@ -6,12 +6,15 @@ of tolerances. Each solve's error is measured against a reference solve (torchdi
 atol 1e-12) and its cost in function evaluations (NFE) is counted by
 :class:`~ctdnn_bench.dynamics.NeuralODEBlock`. One line per basis: monomial on [0, T], monomial on [0, 1] and
 Legendre. This is the standard way solver benchmarks compare cost at equal accuracy (SciMLBenchmarks /
-DiffEqDevTools).
+DiffEqDevTools). ``ctdnn-bench run workprecision`` stores :func:`work_precision_result` as
+``results/workprecision.json``; the report draws it from there.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -106,3 +109,9 @@ def _solve_all(s: WorkPrecisionSetup) -> list[dict[str, float | int | str]]:
                             }
                         )
     return rows
+
+
+def work_precision_result(setup: WorkPrecisionSetup | None = None) -> dict[str, Any]:
+    """The stored form of :func:`work_precision`: ``{"setup": {...}, "rows": [...]}`` (JSON-ready)."""
+    s = setup or WorkPrecisionSetup()
+    return {"setup": dataclasses.asdict(s), "rows": work_precision(s).to_dict(orient="records")}

@@ -1,25 +1,15 @@
-"""Page assembly: inputs -> sections (figures, tables, claims) -> one HTML string, through one jinja2 environment.
+"""The report's sections: one builder per section, each returning a :class:`~ctdnn_bench.report.view.Section`.
 
-:func:`build_page` returns the HTML; it never writes files (only :func:`ctdnn_bench.report.write_report` does).
-Every section is built by a small function; a section whose inputs are missing, or whose builder fails on
-unexpected data, gets a note instead of its figure, so the page always renders.
+A builder reads stored results only (see :mod:`ctdnn_bench.report.inputs`); a figure that fails to draw leaves a
+note (:func:`ctdnn_bench.report.view.safe`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
-import logging
 import math
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import jinja2
 import pandas as pd
-from markupsafe import Markup
 
 from ctdnn_bench.report import claims as cl
 from ctdnn_bench.report import factors as fa
@@ -27,104 +17,12 @@ from ctdnn_bench.report import figures as fg
 from ctdnn_bench.report import table4 as t4
 from ctdnn_bench.report import tables as tb
 from ctdnn_bench.report.evidence import FLAT_REL, FLAT_TAIL, MIN_SEEDS, PAPER_BUDGET
-from ctdnn_bench.report.inputs import Runs, latest_benchmarks, load_asv, load_conditioning_json, load_pytest_benchmark
+from ctdnn_bench.report.inputs import Conditioning, Inputs, Runs, WorkPrecision, latest_benchmarks
 from ctdnn_bench.report.paired import ALPHA, N_RESAMPLES
-
-log = logging.getLogger(__name__)
+from ctdnn_bench.report.view import Details, Section, add_figure, safe, svg_figure
 
 DATASET_ORDER = {"spiral": -1, "elm": 0, "cdr": 1, "dcr": 2}
 OTHER_BASES = ("monomial", "legendre", "chebyshev", "fourier", "piecewise_linear", "piecewise_constant")
-
-
-@functools.cache
-def environment() -> jinja2.Environment:
-    """The report's one jinja2 environment (templates from the package, autoescaping on)."""
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("ctdnn_bench.report", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
-@dataclass
-class Figure:
-    """An embedded figure: inline SVG markup, a caption saying what was run, a number set at assembly."""
-
-    id: str
-    svg: Markup
-    caption: str
-    number: int = 0
-
-
-@dataclass
-class Details:
-    """A collapsed block of extra tables."""
-
-    summary: str
-    tables: list[tb.HtmlTable]
-
-
-@dataclass
-class Section:
-    """One section of the page."""
-
-    id: str
-    title: str
-    intro: list[str] = field(default_factory=list)
-    figures: list[Figure] = field(default_factory=list)
-    tables: list[tb.HtmlTable] = field(default_factory=list)
-    details: list[Details] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Inputs:
-    """Everything the page is built from."""
-
-    runs: Runs
-    conditioning_json: pd.DataFrame
-    bench: pd.DataFrame
-    asv: pd.DataFrame
-    notes: list[str]
-    profile: str | None
-    results_dir: Path
-
-
-def load_inputs(results_dir: str | Path, profile: str | None = None) -> Inputs:
-    """Read the results store, ``conditioning.json``, ``pytest-benchmark/`` and ``asv/`` under ``results_dir``."""
-    from ctdnn_bench.report.inputs import load_runs
-
-    root = Path(results_dir)
-    runs = load_runs(root, profile)
-    bench, bnotes = load_pytest_benchmark(root / "pytest-benchmark")
-    asv, anotes = load_asv(root / "asv")
-    return Inputs(runs, load_conditioning_json(root), bench, asv, [*runs.notes, *bnotes, *anotes], profile, root)
-
-
-# ------------------------------------------------------------------------------------------------- helpers
-
-
-def _svg_figure(fig_id: str, caption: str, draw: Callable[[], Any]) -> Figure:
-    """Draw a figure inside the report style and embed it as inline SVG."""
-    with fg.figure_style():
-        fig = draw()
-        return Figure(fig_id, Markup(fg.to_svg(fig, fig_id)), caption)
-
-
-def _safe(section: Section, what: str, build: Callable[[], None]) -> None:
-    """Run a builder; on failure leave a note in the section instead of breaking the page."""
-    try:
-        build()
-    except Exception as exc:  # the page must render whatever the data look like
-        log.exception("report: %s failed", what)
-        section.notes.append(f"{what} could not be drawn ({type(exc).__name__}: {exc}).")
-
-
-def _add_figure(section: Section, what: str, fig_id: str, caption: str, draw: Callable[[], Any]) -> None:
-    """Draw and append a figure to ``section``; a failure leaves a note instead (see :func:`_safe`)."""
-    _safe(section, what, lambda: section.figures.append(_svg_figure(fig_id, caption, draw)))
 
 
 def _values(df: pd.DataFrame, col: str) -> list[Any]:
@@ -266,7 +164,7 @@ def section_attribution(table: pd.DataFrame) -> Section:
 FACTORS_TITLE = "Why does Legendre help? Scaling, centering, orthogonality, learning rate and regularizer"
 
 
-def section_factors(effects: pd.DataFrame) -> Section:
+def section_factors(effects: pd.DataFrame, cond: Conditioning) -> Section:
     """The factorial experiment's factor analysis (replaces :func:`section_attribution` when factorial runs exist)."""
     s = Section(
         "attribution",
@@ -301,12 +199,12 @@ def section_factors(effects: pd.DataFrame) -> Section:
                     f"{outcome}: effects per task (mean over seeds [95% CI] (n))",
                 )
             )
-    _safe(
+    safe(
         s,
         "condition numbers",
         lambda: s.tables.append(
             tb.frame_table(
-                fa.equilibrated_conditions(),
+                fa.equilibrated_conditions(cond.table),
                 "factors-conditioning",
                 "Condition numbers of the basis matrix (d = 3, the paper's 12-point grid), raw and after column "
                 "equilibration (each column scaled to unit norm): equilibration removes any diagonal scaling of the "
@@ -318,7 +216,7 @@ def section_factors(effects: pd.DataFrame) -> Section:
     return s
 
 
-def section_bases() -> Section:
+def section_bases(cond: Conditioning) -> Section:
     """Figure 1: the basis functions on [0, 1]."""
     s = Section(
         "bases",
@@ -330,13 +228,18 @@ def section_bases() -> Section:
         ],
     )
 
+    if not cond.bases:
+        s.notes.append("No basis values in results/conditioning.json: run `ctdnn-bench run conditioning`.")
+        return s
+    t, values = cond.bases["t"], cond.bases["values"]
+
     def draw() -> Any:
         fig, axes = fg.new_figure(2, 3, width=10.5, height=2.8)
         for i, (ax, name) in enumerate(zip(axes.flat, OTHER_BASES, strict=True)):
-            fg.plot_basis(ax, name, 3, legend=i == 0)
+            fg.plot_basis(ax, name, t, values[name], legend=i == 0)
         return fig
 
-    _add_figure(
+    add_figure(
         s,
         "the basis figure",
         "fig-bases",
@@ -348,20 +251,7 @@ def section_bases() -> Section:
     return s
 
 
-def conditioning_frame() -> pd.DataFrame:
-    """Condition numbers for degrees 1-10: monomial on [0, T] (T = 1, 5, 10) and every other basis (T = 1)."""
-    import dataclasses
-
-    from ctdnn_bench.conditioning import conditioning_table
-
-    degrees = tuple(range(1, 11))
-    rows = conditioning_table(bases=(("monomial", "raw"),), degrees=degrees, final_times=(1.0, 5.0, 10.0))
-    others = tuple((b, "unit" if b == "monomial" else None) for b in OTHER_BASES)
-    rows += conditioning_table(bases=others, degrees=degrees, final_times=(1.0,))
-    return pd.DataFrame([dataclasses.asdict(r) for r in rows])
-
-
-def section_conditioning(cond_json: pd.DataFrame, wide: pd.DataFrame) -> Section:
+def section_conditioning(cond: Conditioning) -> Section:
     """Figure 2 and the conditioning table."""
     s = Section(
         "conditioning",
@@ -371,6 +261,7 @@ def section_conditioning(cond_json: pd.DataFrame, wide: pd.DataFrame) -> Section
             "for monomials) and L2 Gram matrix M = int p_j p_k dt on [0, T] (the Hessian of the weight regularizer)."
         ],
     )
+    wide = cond.curves
     if not wide.empty:
 
         def draw() -> Any:
@@ -380,19 +271,20 @@ def section_conditioning(cond_json: pd.DataFrame, wide: pd.DataFrame) -> Section
             axes[0, 1].legend(frameon=False, fontsize=7, loc="upper left")
             return fig
 
-        _add_figure(
+        add_figure(
             s,
             "the conditioning figure",
             "fig-conditioning",
-            "2-norm condition numbers vs degree, computed by ctdnn_bench.conditioning for this report (exact, "
+            "2-norm condition numbers vs degree, computed by ctdnn_bench.conditioning (exact, "
             "no training). Monomial on [0, T] is drawn for T = 1 (solid), 5 (dashed) and 10 (dotted); the "
             "other bases do not depend on T. Values beyond about 1e16 are limited by float64 round-off.",
             draw,
         )
-    source = cond_json if not cond_json.empty else wide[wide["degree"].between(3, 6)]
-    t = tb.conditioning_html(source)
-    if t is not None:
-        t.caption += " (from results/conditioning.json)" if not cond_json.empty else " (computed for this report)"
+    t = tb.conditioning_html(cond.table)
+    if t is None:
+        s.notes.append("No conditioning results under results/: run `ctdnn-bench run conditioning`.")
+    else:
+        t.caption += " (from results/conditioning.json)"
         s.tables.append(t)
     return s
 
@@ -454,7 +346,7 @@ def section_curves(runs: Runs, table: pd.DataFrame) -> list[Section]:
                 f"{name}: {what} vs epoch; line = mean over seeds, band = min-max over seeds. Runs: "
                 f"{describe_runs(used)}"
             )
-            _add_figure(section, f"the {name} curves", f"{prefix}-{ds}", caption, draw)
+            add_figure(section, f"the {name} curves", f"{prefix}-{ds}", caption, draw)
     return [curves, degrees]
 
 
@@ -494,7 +386,7 @@ def section_node(runs: Runs, table: pd.DataFrame) -> Section:
             "per evaluation), and the mean cumulative forward / backward NFE per variant (diverged runs counted up to "
             f"their divergence). Runs: {describe_runs(g)}"
         )
-        _add_figure(s, f"the {name} NFE figure", f"fig-node-{g['dataset'].iloc[0]}", caption, draw)
+        add_figure(s, f"the {name} NFE figure", f"fig-node-{g['dataset'].iloc[0]}", caption, draw)
     t = tb.node_table(table)
     if t is not None:
         s.tables.append(t)
@@ -574,7 +466,7 @@ def _gnvpro_work_figures(s: Section, runs: Runs, gn: pd.DataFrame) -> None:
             "ridge decoder W) against the work units spent, one line per seed, colour = basis; flat stretches are "
             f"rejected trust-region steps. Runs: {describe_runs(used)}"
         )
-        _add_figure(s, f"the {short} GNvpro work figure", f"fig-gnvpro-{ds}", caption, draw)
+        add_figure(s, f"the {short} GNvpro work figure", f"fig-gnvpro-{ds}", caption, draw)
 
 
 def section_table3(table: pd.DataFrame) -> Section:
@@ -611,11 +503,11 @@ def section_table3(table: pd.DataFrame) -> Section:
         "Test error (mean ± std over seeds) against the number of weights theta (encoder + dynamics), per variant "
         f"and architecture; grey lines join Legendre d = 3..6. Runs: {describe_runs(at_t)}"
     )
-    _add_figure(s, "the error-vs-dof figure", "fig-dof", caption, draw)
+    add_figure(s, "the error-vs-dof figure", "fig-dof", caption, draw)
     return s
 
 
-def section_harness(bench: pd.DataFrame, work_precision: Callable[[], pd.DataFrame]) -> Section:
+def section_harness(bench: pd.DataFrame, wp: WorkPrecision) -> Section:
     """Figure 7: pytest-benchmark times and NFE, and the work-precision diagram."""
     s = Section(
         "harness",
@@ -643,7 +535,7 @@ def section_harness(bench: pd.DataFrame, work_precision: Callable[[], pd.DataFra
             fg.plot_bench_times(axes[0, 0], latest, title="median time per call")
             return fig
 
-        _add_figure(
+        add_figure(
             s,
             "the benchmark times",
             "fig-bench-time",
@@ -659,7 +551,7 @@ def section_harness(bench: pd.DataFrame, work_precision: Callable[[], pd.DataFra
                 fg.plot_bench_nfe(axes[0, 0], sub, nfe_cols, title="function evaluations per call")
                 return fig
 
-            _add_figure(
+            add_figure(
                 s,
                 "the benchmark NFE",
                 "fig-bench-nfe",
@@ -675,29 +567,30 @@ def section_harness(bench: pd.DataFrame, work_precision: Callable[[], pd.DataFra
         s.details.append(Details("All benchmark numbers", [tb.frame_table(view, "bench-table", "pytest-benchmark")]))
 
     def add_wp() -> None:
-        from ctdnn_bench.report.workprecision import WorkPrecisionSetup
-
-        wp = work_precision()
-        if wp.empty:
+        s.notes += wp.notes
+        if wp.notes:
+            return
+        if wp.rows.empty:
             s.notes.append("The work-precision solves all failed.")
             return
-        setup = WorkPrecisionSetup()
+        setup = wp.setup
 
         def draw() -> Any:
             fig, axes = fg.new_figure(1, 1, width=6.5, height=4.0)
-            fg.plot_work_precision(axes[0, 0], wp, title="work-precision, dopri5")
+            fg.plot_work_precision(axes[0, 0], wp.rows, title="work-precision, dopri5")
             return fig
 
         caption = (
-            f"Work-precision diagram computed for this report: a seeded field f(t, u) = tanh(K(t) u + b(t)) (width "
-            f"{setup.width}, degree {setup.degree}, all coefficients random, seed(s) "
-            f"{', '.join(map(str, setup.seeds))}) on [0, {setup.final_time:g}], batch of {setup.batch} states, "
-            f"dopri5 at rtol {', '.join(f'{r:.0e}' for r in setup.rtols)} (atol = rtol x {setup.atol_factor:g}); "
-            "error at T against a dopri8 reference (rtol 1e-10). Lower-left is better; points are labelled with rtol."
+            f"Work-precision diagram (results/workprecision.json): a seeded field f(t, u) = tanh(K(t) u + b(t)) (width "
+            f"{setup['width']}, degree {setup['degree']}, all coefficients random, seed(s) "
+            f"{', '.join(map(str, setup['seeds']))}) on [0, {setup['final_time']:g}], batch of {setup['batch']} "
+            f"states, dopri5 at rtol {', '.join(f'{r:.0e}' for r in setup['rtols'])} (atol = rtol x "
+            f"{setup['atol_factor']:g}); error at T against a dopri8 reference (rtol 1e-10). Lower-left is better; "
+            "points are labelled with rtol."
         )
-        s.figures.append(_svg_figure("fig-work-precision", caption, draw))
+        s.figures.append(svg_figure("fig-work-precision", caption, draw))
 
-    _safe(s, "the work-precision diagram", add_wp)
+    safe(s, "the work-precision diagram", add_wp)
     return s
 
 
@@ -736,7 +629,7 @@ def section_asv(asv: pd.DataFrame) -> Section:
         f"Value per commit (ordered by commit date) of the {len(ranked)} most-tracked benchmarks with results for "
         "two or more commits; deterministic track_* benchmarks first."
     )
-    _add_figure(s, "the asv history", "fig-asv", caption, draw)
+    add_figure(s, "the asv history", "fig-asv", caption, draw)
     return s
 
 
@@ -751,13 +644,10 @@ def section_reference(table: pd.DataFrame) -> Section:
     return s
 
 
-def section_environment(inputs: Inputs, generated: str) -> Section:
+def section_environment(inputs: Inputs, generated: str, env: dict[str, Any]) -> Section:
     """Versions, machine, profile and date; and the environments recorded in the runs."""
-    from ctdnn_bench.environment import environment as current_env
-
     s = Section("environment", "Environment")
-    now = current_env()
-    rows = [[tb.Cell(k), tb.Cell(str(v))] for k, v in now.items()]
+    rows = [[tb.Cell(k), tb.Cell(str(v))] for k, v in env.items()]
     rows += [
         [tb.Cell("profile filter"), tb.Cell(inputs.profile or "none (all records)")],
         [tb.Cell("results directory"), tb.Cell(str(inputs.results_dir))],
@@ -821,92 +711,3 @@ def run_counts(table: pd.DataFrame) -> tb.HtmlTable | None:
             ]
         )
     return out
-
-
-# ---------------------------------------------------------------------------------------------------- page
-
-
-def build_page(inputs: Inputs, *, work_precision: Callable[[], pd.DataFrame] | None = None) -> str:
-    """The whole report as one HTML string (nothing is written).
-
-    Args:
-        inputs: see :func:`load_inputs`.
-        work_precision: returns the work-precision table (default
-            :func:`ctdnn_bench.report.workprecision.work_precision`); tests pass a cheaper one.
-    """
-    start = time.perf_counter()
-    if work_precision is None:
-        from ctdnn_bench.report.workprecision import work_precision as wp_default
-
-        work_precision = wp_default
-    table = inputs.runs.table
-    wide = pd.DataFrame()
-    notes = list(inputs.notes)
-    try:
-        wide = conditioning_frame()
-    except Exception as exc:  # the page must render whatever happens
-        notes.append(f"conditioning could not be computed ({type(exc).__name__}: {exc})")
-    cond_for_claims = (
-        inputs.conditioning_json
-        if not inputs.conditioning_json.empty
-        else (wide[wide["degree"].between(3, 6)] if not wide.empty else wide)
-    )
-    claims = cl.evaluate_claims(table, cond_for_claims)
-    effects = fa.factor_effects(table) if fa.has_factorial(table) else pd.DataFrame()
-    if effects.empty:
-        attribution_title, attribution = (
-            "Time scaling or orthogonality?",
-            cl.attribution_summary(cl.scaling_vs_orthogonality(table)),
-        )
-    else:
-        attribution_title = "Why does Legendre help?"
-        attribution = " ".join(fa.gap_sentences(effects)) or "see the factor analysis"
-    sections = [
-        section_claims(claims),
-        section_attribution(table) if effects.empty else section_factors(effects),
-        section_bases(),
-        section_conditioning(inputs.conditioning_json, wide),
-        *section_curves(inputs.runs, table),
-        section_node(inputs.runs, table),
-        section_table4(table),
-        section_table2(inputs.runs, table),
-        section_table3(table),
-        section_harness(inputs.bench, work_precision),
-        section_asv(inputs.asv),
-        section_reference(table),
-    ]
-    generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    sections.append(section_environment(inputs, generated))
-    number = 0
-    for s in sections:
-        for f in s.figures:
-            number += 1
-            f.number = number
-    standin = ""
-    if not table.empty and "standin" in table and table["standin"].fillna(False).astype(bool).any():
-        standin = (
-            f"Rows marked '{tb.STANDIN}' come from a data set generated by ctdnn_bench because the paper's DCR file "
-            "(Zenodo 10.5281/zenodo.21537966) was not available; they say nothing about the paper's DCR numbers."
-        )
-    from ctdnn_bench.environment import environment as current_env
-
-    css = environment().loader.get_source(environment(), "style.css")[0]  # type: ignore[union-attr]
-    return (
-        environment()
-        .get_template("index.html")
-        .render(
-            css=Markup(css),
-            env=current_env(),
-            profile=inputs.profile or ", ".join(str(p) for p in _values(table, "profile")) or "none",
-            n_runs=len(table),
-            generated=generated,
-            render_seconds=f"{time.perf_counter() - start:.1f}",
-            sections=sections,
-            claims=claims,
-            run_counts=run_counts(table),
-            standin=standin,
-            attribution_title=attribution_title,
-            attribution=attribution,
-            input_notes=notes,
-        )
-    )
