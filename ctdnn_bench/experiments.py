@@ -115,15 +115,18 @@ PROFILES: dict[str, Profile] = {
         # core); the surrogate data sets are cut (ELM would add 4 runs of ~1 min)
         table4_datasets=("spiral",),
     ),
-    # the default of `reproduce`: 5 paired seeds, the main job in about 15 minutes on 2 cores. What was cut to fit:
-    # DTO budgets are 2% (ELM) and 5% (CDR, DCR) of the paper's epochs; Table 2 runs T = 5, 10 (at T = 1 raw and
-    # unit monomials coincide) and Legendre d = 3 and 6 (Table 3 keeps d = 3..6 on DCR at T = 1); the GNvpro column
-    # runs CDR ResNets at 1000 work units (a quarter of the paper's budget); neural ODEs run 80 spiral / 50 ELM
-    # iterations (4% / 2.5% of the paper's 2000) with 5 seeds, and Table 4's degree sweep 3 seeds.
+    # the default of `reproduce`: 5 paired seeds, the main job in about 15 minutes on 2 cores. What was cut to fit,
+    # measured with `--plan` on an idle 2-core machine: DTO budgets are 2% (ELM) and 5% (CDR, DCR) of the paper's
+    # epochs; Table 2 runs ELM and CDR at T = 5, 10 (at T = 1 raw and unit monomials coincide) with Legendre d = 3 and
+    # 6; the DCR stand-in (882 outputs make its steps 4x dearer, and it cannot decide a claim) runs Table 3 only
+    # (Hamiltonian, T = 1, Legendre d = 3..6 and none); the GNvpro column runs CDR ResNets at 500 work units (1/8 of
+    # the paper's budget); neural ODEs run 80 spiral / 50 ELM iterations (4% / 2.5% of 2000) with 5 seeds, and Table
+    # 4's degree sweep 3 seeds at 80 spiral / 30 ELM and CDR iterations.
     "standard": Profile(
         name="standard",
         epochs={"elm": 200, "cdr": 500, "dcr": 500},
         seeds=(20, 0, 1, 2, 3),
+        datasets=("elm", "cdr"),
         final_times=(5.0, 10.0),
         dto_labels=("monomial d=3", "monomial[0,1] d=3", "legendre d=3", "legendre d=6", "none"),
         eval_every=10,
@@ -133,7 +136,9 @@ PROFILES: dict[str, Profile] = {
         node_datasets=("elm",),
         node_seeds=(20, 0, 1, 2, 3),
         table4_datasets=("spiral", "elm", "cdr"),
+        table4_iterations={"elm": 30, "cdr": 30},
         table4_seeds=(20, 0, 1),
+        gnvpro_work_units=500,
         gnvpro_datasets=("cdr",),
         gnvpro_architectures=("resnet",),
     ),

@@ -134,6 +134,8 @@ def train_ensemble(cfgs: list[RunConfig], data: Any, progress: Progress | None =
         k: torch.where(unscaled.view(-1, *([1] * (s.dim() - 1))), torch.ones_like(s), s) if s.dim() else s
         for k, s in stack.lr_scales.items()
     }
+    if bool(unscaled.all()):
+        scales = {}  # no member scales its learning rates: Adam's in-place path applies
     adam = StackedAdam(stack.params, _per_member(cfgs, like, lambda t: t.lr), scales=scales)
     members = [_Member(c, Tracker("epoch", s), s) for c in cfgs for s in [SolveStats()]]
     gens = [torch.Generator().manual_seed(c.seed_batch) for c in cfgs]
