@@ -283,7 +283,7 @@ def test_table2_and_table3_have_the_optimizer_axis() -> None:
     from ctdnn_bench.experiments import PROFILES, Profile, experiment_configs
 
     for name in ("table2", "table3"):
-        runs = experiment_configs(name, "quick", seeds=(20, 21))
+        runs = experiment_configs(name, "paper", seeds=(20, 21))
         adam = [c for c in runs if c.train.optimizer == "adam" and c.model.architecture != "leapfrog"]
         gn = [c for c in runs if c.train.optimizer == "gnvpro"]
         assert len(adam) == len(gn)  # the GNvpro column: ResNet and Hamiltonian, as the paper
@@ -292,7 +292,7 @@ def test_table2_and_table3_have_the_optimizer_axis() -> None:
             return (c.dataset, c.label, c.model, c.seed_init, c.seed_batch)
 
         assert sorted(map(variant, adam), key=str) == sorted(map(variant, gn), key=str)  # same variants and seeds
-        assert {(c.train.work_units, c.train.alpha1, c.train.alpha2) for c in gn} == {(250, 1e-5, 1e-3)}
+        assert {(c.train.work_units, c.train.alpha1, c.train.alpha2) for c in gn} == {(4000, 1e-5, 1e-3)}
     assert PROFILES["paper"].gnvpro_work_units == 4000
     # a profile that does not set it (e.g. a new "standard" one) gets 1000
     assert Profile(name="x", epochs={}, seeds=(1,), spiral_iterations=1, node_eval_every=1, node_iterations=1,

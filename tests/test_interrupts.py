@@ -25,7 +25,7 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 pytestmark = pytest.mark.skipif(not (SHARED_DATA / "CDR_Data.mat").is_file(), reason=f"no data in {SHARED_DATA}")
 
 
-def sweep_script(results: Path, epochs: int, n_runs: int) -> str:
+def sweep_script(results: Path, epochs: int, n_runs: int, group_size: int = 1) -> str:
     return f"""
 import sys
 from ctdnn_bench.models import ModelConfig
@@ -34,17 +34,18 @@ from ctdnn_bench.training import RunConfig, TrainConfig
 configs = [RunConfig(dataset="cdr", model=ModelConfig(n_steps=4, degree=2), train=TrainConfig(epochs={epochs}),
                      seed_init=s) for s in range({n_runs})]
 try:
-    run_sweep(configs, {str(results)!r}, data_dir={str(SHARED_DATA)!r}, workers=2, progress=False, group_size=1)
+    run_sweep(configs, {str(results)!r}, data_dir={str(SHARED_DATA)!r}, workers=2, progress=False,
+              group_size={group_size})
 except KeyboardInterrupt:
     sys.exit(130)
 """
 
 
-def start_sweep(results: Path, epochs: int, n_runs: int) -> subprocess.Popen[str]:
+def start_sweep(results: Path, epochs: int, n_runs: int, group_size: int = 1) -> subprocess.Popen[str]:
     """A sweep in its own process group (its own session), as a shell job in a terminal."""
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "OMP_NUM_THREADS": "1"}
     return subprocess.Popen(
-        [sys.executable, "-c", sweep_script(results, epochs, n_runs)],
+        [sys.executable, "-c", sweep_script(results, epochs, n_runs, group_size)],
         start_new_session=True,
         env=env,
         stderr=subprocess.PIPE,
@@ -72,11 +73,13 @@ def group_is_gone(pgid: int) -> bool:
     return False
 
 
-def test_ctrl_c_in_a_terminal_saves_the_runs_in_progress(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("group_size", "n_runs"), [(1, 8), (4, 12)], ids=["alone", "stacked"])
+def test_ctrl_c_in_a_terminal_saves_the_runs_in_progress(tmp_path: Path, group_size: int, n_runs: int) -> None:
+    """Two workers: two runs (alone) or two stacked groups of four (eight runs) are in progress at Ctrl-C."""
     runs = tmp_path / "runs"
-    proc = start_sweep(tmp_path, epochs=25, n_runs=8)
+    proc = start_sweep(tmp_path, epochs=25 if group_size == 1 else 60, n_runs=n_runs, group_size=group_size)
     try:
-        wait_for(lambda: len(claims(runs)) == 2, 180, "two runs in progress")
+        wait_for(lambda: len(claims(runs)) == 2 * group_size, 180, "two tasks in progress")
         in_progress = claims(runs)
         os.killpg(proc.pid, signal.SIGINT)
         _, err = proc.communicate(timeout=180)
@@ -87,7 +90,7 @@ def test_ctrl_c_in_a_terminal_saves_the_runs_in_progress(tmp_path: Path) -> None
     assert "finishing the runs in progress" in err and "Traceback" not in err
     saved = {r["key"] for r in ResultsStore(tmp_path).records()}
     assert in_progress <= saved, "a run in progress at Ctrl-C was lost"
-    assert len(saved) < 8  # and it stopped: no new run was started after Ctrl-C
+    assert len(saved) < n_runs  # and it stopped: no new run was started after Ctrl-C
     assert not list(runs.glob(".*"))  # no claim or temporary file left
     wait_for(lambda: group_is_gone(proc.pid), 30, "the workers to exit")
 
