@@ -280,8 +280,9 @@ def _by_optimizer(table: pd.DataFrame, fn: Callable[[pd.DataFrame], Result], res
         res.evidence[f"under {opt} only"] = f"{sub.verdict}: {sub.explanation}"
     if "gnvpro" in opts:
         sub = fn(table[_col(table, "optimizer", "adam") == "gnvpro"])
+        survives = sub.verdict == res.verdict and sub.verdict != INCONCLUSIVE
         res.explanation += f" Under GNvpro alone the verdict is '{sub.verdict}'" + (
-            ": the basis effect survives the optimizer." if sub.verdict == res.verdict else "."
+            ": the basis effect survives the optimizer." if survives else "."
         )
 
 

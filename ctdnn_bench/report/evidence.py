@@ -33,7 +33,8 @@ import numpy as np
 import pandas as pd
 
 MIN_SEEDS = 5  # paired seeds a comparison needs
-PAPER_BUDGET = {"epochs": 10_000, "iterations": 2_000}  # DTO epochs (paper Sec. 7), neural-ODE iterations
+#: DTO epochs (paper Sec. 7), neural-ODE iterations, GNvpro work units (maxWorkUnits)
+PAPER_BUDGET = {"epochs": 10_000, "iterations": 2_000, "work_units": 4_000}
 FLAT_TAIL, FLAT_REL, FLAT_MIN_EVALS = 0.2, 0.01, 5
 SPIKE_FACTOR = 10.0
 STALL_FACTOR = 2.0  # a finished run stalled if its training error is > 2x the best variant's on the task and seed
@@ -77,6 +78,8 @@ def budget_fraction(record: dict[str, Any]) -> float:
     cfg = record.get("config") or {}
     train, model = cfg.get("train") or {}, cfg.get("model") or {}
     iters, epochs = train.get("iterations") or 0, train.get("epochs") or 0
+    if train.get("optimizer") == "gnvpro":  # 0 means GNvpro's default, the paper's budget
+        return float(train.get("work_units") or PAPER_BUDGET["work_units"]) / PAPER_BUDGET["work_units"]
     if model.get("architecture") == "node" or (iters and not epochs):
         return float(iters) / PAPER_BUDGET["iterations"] if iters else math.nan
     return float(epochs) / PAPER_BUDGET["epochs"] if epochs else math.nan
