@@ -9,28 +9,16 @@ pytest-benchmark and asv.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
+
+from ctdnn_bench.regression import single_thread
 
 #: Timed rounds per pass (neural ODEs are slower per call, so fewer).
 ROUNDS = {"node": 3, "fixed": 10}
-
-
-@contextlib.contextmanager
-def single_thread() -> Iterator[None]:
-    """Run torch on one thread inside the block (tiny tensors: threads only add noise)."""
-    import torch
-
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def _stats(times: list[float]) -> dict[str, float | int]:
