@@ -6,6 +6,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 
+from ctdnn_bench.errors import ConfigError
 from ctdnn_bench.training.config import RunConfig
 
 #: Default bound on the members of one stacked group: throughput saturates around 100 members on one core, and
@@ -35,8 +36,8 @@ def make_groups(configs: Iterable[RunConfig], group_size: int = GROUP_SIZE, work
     """
     from ctdnn_bench.training.ensemble import group_signature
 
-    if group_size < 1:
-        raise ValueError(f"group_size must be >= 1, got {group_size}")
+    if isinstance(group_size, bool) or not isinstance(group_size, int) or group_size < 1:
+        raise ConfigError(f"group_size must be an integer >= 1 (1 trains every run alone), got {group_size!r}")
     buckets: dict[str, list[RunConfig]] = defaultdict(list)
     tasks: list[list[RunConfig]] = []
     for cfg in configs:

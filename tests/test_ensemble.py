@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from ctdnn_bench.convert import convert_basis
+from ctdnn_bench.errors import ConfigError
 from ctdnn_bench.models import ModelConfig, build_model
 from ctdnn_bench.training.config import RunConfig, TrainConfig
 from ctdnn_bench.training.ensemble import group_signature, train_ensemble
@@ -174,6 +175,8 @@ def test_make_groups_partitions_bounds_and_spreads() -> None:
     assert [node] in tasks  # a neural ODE trains alone
     assert all(len(t) == 1 for t in make_groups(cfgs, group_size=1))
     assert len(make_groups(cfgs[:4], group_size=128, workers=2)) == 2  # one bucket, halved for two workers
+    with pytest.raises(ConfigError, match="group_size must be an integer >= 1"):
+        make_groups(cfgs, group_size=0)
 
 
 def test_sweep_stacked_equals_sweep_single(tmp_path: Any, data: Any, monkeypatch: pytest.MonkeyPatch) -> None:
