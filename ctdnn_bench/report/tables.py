@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ctdnn_bench.report.claims import LEGENDRE, MONOMIAL, NONE
+from ctdnn_bench.report.evidence import PAPER_BUDGET
 from ctdnn_bench.report.paired import MIN_CI_N, mean_ci
 
 DTO_LABELS = (
@@ -139,8 +140,8 @@ def dataset_name(runs: pd.DataFrame, short: bool = False) -> str:
 
 #: The optimizers of Table 2, in column order, with their display names (the paper's column titles).
 OPTIMIZER_NAMES = {"adam": "ADAM", "gnvpro": "GNvpro"}
-#: GNvpro's budget when a record's config has no ``work_units`` (0 = the default, 4000).
-GNVPRO_DEFAULT_WORK_UNITS = 4000
+#: GNvpro's budget when a record's config has no ``work_units`` (0 = the default: the paper's budget).
+GNVPRO_DEFAULT_WORK_UNITS = PAPER_BUDGET["work_units"]
 
 
 def optimizer_of(runs: pd.DataFrame) -> str:

@@ -25,7 +25,7 @@ from ctdnn_bench.stats import SolveStats
 from ctdnn_bench.training.config import RunConfig
 from ctdnn_bench.training.loop import Diverged, Progress, Tracker, finish
 from ctdnn_bench.training.stack import StackedAdam, StackedSurrogate
-from ctdnn_bench.training.surrogate import evaluate, ridge_warm_start
+from ctdnn_bench.training.surrogate import data_splits, evaluate, ridge_warm_start
 
 #: Optimizers the stacked trainer implements (others train one run at a time).
 STACKABLE_OPTIMIZERS = ("adam",)
@@ -111,13 +111,7 @@ def train_ensemble(cfgs: list[RunConfig], data: Any, progress: Progress | None =
         raise ConfigError("train_ensemble needs one or more configs with one stackable group signature")
     tc = cfgs[0].train
     dtype, device = getattr(torch, cfgs[0].dtype), torch.device(cfgs[0].device)
-    splits = {
-        s: (
-            torch.as_tensor(getattr(data, f"x_{s}"), dtype=dtype, device=device),
-            torch.as_tensor(getattr(data, f"y_{s}"), dtype=dtype, device=device),
-        )
-        for s in ("train", "val", "test")
-    }
+    splits = data_splits(data, dtype, device)
     x_tr, y_tr = splits["train"]
     models = [build_model(c.model, data.n_in, data.n_out, seed=c.seed_init, device=device, dtype=dtype) for c in cfgs]
     if tc.decoder_warm_start:

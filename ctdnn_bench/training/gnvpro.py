@@ -20,7 +20,6 @@ import math
 from typing import Any
 
 import torch
-from torch import Tensor
 
 from ctdnn_bench.errors import ConfigError, ShapeError, SolverError
 from ctdnn_bench.models import build_model, parameter_counts
@@ -29,7 +28,7 @@ from ctdnn_bench.optim.varpro import VarProObjective
 from ctdnn_bench.training.config import RunConfig
 from ctdnn_bench.training.loop import Progress, Tracker, finish
 from ctdnn_bench.training.metrics import relative_errors
-from ctdnn_bench.training.surrogate import evaluate
+from ctdnn_bench.training.surrogate import data_splits, evaluate
 
 #: GNvpro's history columns besides :data:`~ctdnn_bench.training.loop.HISTORY_KEYS` (``grad_norm`` there is the
 #: gradient norm of the reduced objective at the iterate after the iteration).
@@ -69,11 +68,7 @@ def train_gnvpro(cfg: RunConfig, data: Any, progress: Progress | None = None) ->
             f"architecture {cfg.model.architecture!r}; use optimizer 'adam' for neural ODEs and the spiral task"
         )
     dtype, device = getattr(torch, cfg.dtype), torch.device(cfg.device)
-
-    def as_t(a: Any) -> Tensor:
-        return torch.as_tensor(a, dtype=dtype, device=device)
-
-    splits = {s: (as_t(getattr(data, f"x_{s}")), as_t(getattr(data, f"y_{s}"))) for s in ("train", "val", "test")}
+    splits = data_splits(data, dtype, device)
     x_tr, y_tr = splits["train"]
     model = build_model(cfg.model, data.n_in, data.n_out, seed=cfg.seed_init, device=device, dtype=dtype)
     problem = VarProObjective(model, x_tr, y_tr, alpha1=tc.alpha1, alpha2=tc.alpha2)

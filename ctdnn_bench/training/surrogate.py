@@ -57,6 +57,16 @@ def regularization(model: SurrogateModel, cfg: TrainConfig) -> Tensor | float:
     return reg
 
 
+def data_splits(data: Any, dtype: torch.dtype, device: torch.device) -> dict[str, tuple[Tensor, Tensor]]:
+    """The ``train``/``val``/``test`` inputs and targets of a surrogate data set as tensors ``(n, n_in)``,
+    ``(n, n_out)`` of ``dtype`` on ``device``."""
+
+    def as_t(a: Any) -> Tensor:
+        return torch.as_tensor(a, dtype=dtype, device=device)
+
+    return {s: (as_t(getattr(data, f"x_{s}")), as_t(getattr(data, f"y_{s}"))) for s in ("train", "val", "test")}
+
+
 def evaluate(model: SurrogateModel, x: Tensor, y: Tensor, loss: str, chunk: int = 2048) -> dict[str, float]:
     """Loss and relative errors on one split (no gradients), and the forward NFE that took.
 
@@ -96,11 +106,7 @@ def train_surrogate(cfg: RunConfig, data: Any, progress: Progress | None = None)
     """
     tc = cfg.train
     dtype, device = getattr(torch, cfg.dtype), torch.device(cfg.device)
-
-    def as_t(a: Any) -> Tensor:
-        return torch.as_tensor(a, dtype=dtype, device=device)
-
-    splits = {s: (as_t(getattr(data, f"x_{s}")), as_t(getattr(data, f"y_{s}"))) for s in ("train", "val", "test")}
+    splits = data_splits(data, dtype, device)
     x_tr, y_tr = splits["train"]
     model = build_model(cfg.model, data.n_in, data.n_out, seed=cfg.seed_init, device=device, dtype=dtype)
     if tc.decoder_warm_start:
