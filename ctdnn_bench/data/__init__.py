@@ -77,7 +77,7 @@ def check_dataset(name: str) -> DataSetSpec | None:
         return DATASETS[name]
     if is_data_file(name):
         return None
-    raise unknown_name("data set", name, [*DATASETS, "<path to a .mat/.npz file>"])
+    raise ConfigError(f"{unknown_name('data set', name, DATASETS)}, or the path of a .mat/.npz file")
 
 
 def dataset_task(name: str) -> str:
