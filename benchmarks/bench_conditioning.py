@@ -1,13 +1,13 @@
 """Condition numbers of the basis (Vandermonde) matrix on the paper's 12-point grid and of the L2 Gram matrix."""
 
-from ctdnn_bench.cases import CONDITIONING_BASES, CONDITIONING_DEGREES, CONDITIONING_TIMES
-from ctdnn_bench.regression import conditioning_metrics
+from ctdnn_bench.harness.cases import CONDITIONING_BASES, CONDITIONING_TRACKED
+from ctdnn_bench.harness.metrics import conditioning_metrics, metric_key
 
 from .common import VERSION
 
 
 class Conditioning:
-    params = (tuple(CONDITIONING_BASES), CONDITIONING_DEGREES, CONDITIONING_TIMES)
+    params = (tuple(CONDITIONING_BASES), CONDITIONING_TRACKED.degrees, CONDITIONING_TRACKED.final_times)
     param_names = ("basis", "degree", "T")
     version = VERSION
     unit = "condition number"
@@ -16,7 +16,7 @@ class Conditioning:
         return conditioning_metrics()
 
     def track_cond_matrix(self, metrics, basis, degree, final_time):
-        return metrics[f"conditioning/{basis}/d{degree}/T{final_time:g}/cond_matrix"]
+        return metrics[metric_key("conditioning", basis, "cond_matrix", degree=degree, final_time=final_time)]
 
     def track_cond_gram(self, metrics, basis, degree, final_time):
-        return metrics[f"conditioning/{basis}/d{degree}/T{final_time:g}/cond_gram"]
+        return metrics[metric_key("conditioning", basis, "cond_gram", degree=degree, final_time=final_time)]

@@ -1,11 +1,12 @@
 """Deterministic counts per benchmark case: forward and backward NFE, steps, parameters.
 
-The values come from :func:`ctdnn_bench.regression.case_metrics`, the same numbers the CI regression check compares
+The values come from :func:`ctdnn_bench.harness.metrics.case_metrics`, the same numbers the CI regression check compares
 with ``results/baselines/metrics.json``: one forward and one backward pass per case, on one thread.
 """
 
-from ctdnn_bench.cases import NAMES
-from ctdnn_bench.regression import case_metrics, single_thread
+from ctdnn_bench.harness.cases import NAMES
+from ctdnn_bench.harness.metrics import case_metrics, metric_key
+from ctdnn_bench.harness.timing import single_thread
 
 from .common import VERSION, build
 
@@ -20,7 +21,7 @@ class _CaseMetrics:
             return case_metrics()
 
     def setup(self, metrics, name):
-        if f"case/{name}/nfe_forward" not in metrics:
+        if metric_key("case", name, "nfe_forward") not in metrics:
             build(name)  # raises NotImplementedError (skip) for a case this machine cannot run
 
 
@@ -28,21 +29,21 @@ class NFE(_CaseMetrics):
     unit = "evaluations"
 
     def track_nfe_forward(self, metrics, name):
-        return metrics[f"case/{name}/nfe_forward"]
+        return metrics[metric_key("case", name, "nfe_forward")]
 
     def track_nfe_backward(self, metrics, name):
         """Vector-field evaluations of the backward pass (0 for backprop: it replays the graph)."""
-        return metrics[f"case/{name}/nfe_backward"]
+        return metrics[metric_key("case", name, "nfe_backward")]
 
 
 class Steps(_CaseMetrics):
     unit = "steps"
 
     def track_steps_accepted(self, metrics, name):
-        return metrics[f"case/{name}/steps_accepted"]
+        return metrics[metric_key("case", name, "steps_accepted")]
 
     def track_steps_rejected(self, metrics, name):
-        return metrics[f"case/{name}/steps_rejected"]
+        return metrics[metric_key("case", name, "steps_rejected")]
 
 
 class Parameters(_CaseMetrics):
@@ -50,4 +51,4 @@ class Parameters(_CaseMetrics):
 
     def track_parameters(self, metrics, name):
         """Trainable parameters of the encoder and dynamics of an ELM-sized surrogate (the paper's nParams)."""
-        return metrics[f"case/{name}/params_theta"]
+        return metrics[metric_key("case", name, "params_theta")]

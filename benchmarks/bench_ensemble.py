@@ -1,7 +1,8 @@
 """Stacked training: ELM model-epochs per second of one group of M runs trained as one model, against M = 1."""
 
-from ctdnn_bench.cases import ENSEMBLE_SIZES, model_epochs_per_second
-from ctdnn_bench.regression import single_thread, throughput_ratio
+from ctdnn_bench.harness.ratios import throughput_ratio
+from ctdnn_bench.harness.timing import single_thread
+from ctdnn_bench.harness.trainings import ENSEMBLE_SIZES, model_epochs_per_second
 
 from . import common
 

@@ -1,8 +1,9 @@
 """GNvpro: the time of one trust-region iteration (20 GMRES steps on the Gauss-Newton matrix, one trial evaluation)
-and its deterministic counts (GMRES iterations, forward NFE, work units), from ctdnn_bench.cases.GNVPRO_CASES."""
+and its deterministic counts (GMRES iterations, forward NFE, work units), of ctdnn_bench.harness.gnvpro.GNVPRO_CASES."""
 
-from ctdnn_bench.cases import GNVPRO_BY_NAME
-from ctdnn_bench.regression import gnvpro_metrics, single_thread
+from ctdnn_bench.harness.gnvpro import GNVPRO_BY_NAME
+from ctdnn_bench.harness.metrics import gnvpro_metrics, metric_key
+from ctdnn_bench.harness.timing import single_thread
 
 from .common import VERSION, set_one_thread
 
@@ -39,16 +40,16 @@ class Counts:
             return gnvpro_metrics()
 
     def track_gmres_iterations(self, metrics, name):
-        return metrics[f"gnvpro/{name}/gmres_iterations"]
+        return metrics[metric_key("gnvpro", name, "gmres_iterations")]
 
     track_gmres_iterations.unit = "iterations"
 
     def track_nfe_forward(self, metrics, name):
-        return metrics[f"gnvpro/{name}/nfe_forward"]
+        return metrics[metric_key("gnvpro", name, "nfe_forward")]
 
     track_nfe_forward.unit = "evaluations"
 
     def track_work_units(self, metrics, name):
-        return metrics[f"gnvpro/{name}/work_units"]
+        return metrics[metric_key("gnvpro", name, "work_units")]
 
     track_work_units.unit = "work units"

@@ -6,7 +6,7 @@ Issue-2 target: a ResNet block with Legendre degree-3 weights costs at most 1.15
 time at the paper's sizes (batch 32, width 15, 12 steps).
 """
 
-from ctdnn_bench.regression import timing_ratios
+from ctdnn_bench.harness.ratios import timing_ratios
 
 from .common import VERSION
 

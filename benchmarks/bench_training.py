@@ -2,9 +2,11 @@
 
 import torch
 
-from ctdnn_bench.cases import EPOCH_DATASETS, TRAININGS, forward_backward
+from ctdnn_bench.harness.cases import forward_backward
+from ctdnn_bench.harness.metrics import metric_key, training_metrics
+from ctdnn_bench.harness.timing import single_thread
+from ctdnn_bench.harness.trainings import EPOCH_DATASETS, TRAININGS
 from ctdnn_bench.models import build_model
-from ctdnn_bench.regression import single_thread, training_metrics
 from ctdnn_bench.training.metrics import loss_value
 from ctdnn_bench.training.surrogate import make_optimizer
 
@@ -31,10 +33,10 @@ class ShortTraining:
             raise NotImplementedError("the ELM data file is not in $CTDNN_DATA_DIR")
 
     def track_test_rel_err(self, metrics, run):
-        return metrics[f"training/{run}/test_rel_err"]
+        return metrics[metric_key("training", run, "test_rel_err")]
 
     def track_train_rel_err(self, metrics, run):
-        return metrics[f"training/{run}/train_rel_err"]
+        return metrics[metric_key("training", run, "train_rel_err")]
 
 
 class Epoch:

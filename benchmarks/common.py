@@ -9,10 +9,10 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from ctdnn_bench.cases import BenchCase, get_case
 from ctdnn_bench.data import SurrogateDataset, load_dataset
 from ctdnn_bench.data.fetch import resolve_data_dir
 from ctdnn_bench.errors import DataError
+from ctdnn_bench.harness.cases import BenchCase, get_case
 
 #: asv keeps a benchmark's history under its version; bump it only when a benchmark measures something new.
 VERSION = "1"

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         gram_matrix,
     )
     from ctdnn_bench.convert import convert_basis
+    from ctdnn_bench.data import DATASETS, load_dataset
     from ctdnn_bench.dynamics import (
         MODELS,
         HamiltonianBlock,
@@ -31,14 +32,17 @@ if TYPE_CHECKING:
         ResNetBlock,
         TanhLayerField,
     )
-    from ctdnn_bench.experiments import EXPERIMENTS, experiment_configs
+    from ctdnn_bench.experiments import EXPERIMENTS, PROFILES, REPRODUCED, Profile, experiment_configs
+    from ctdnn_bench.harness.baseline import regress
     from ctdnn_bench.integrators import INTEGRATORS
     from ctdnn_bench.layers import TimeDependentLinear
     from ctdnn_bench.models import ModelConfig, SurrogateModel, build_model, parameter_counts
     from ctdnn_bench.report import write_report
     from ctdnn_bench.runner import run_sweep
     from ctdnn_bench.stats import SolveStats
+    from ctdnn_bench.store import ResultsStore
     from ctdnn_bench.training.config import RunConfig, TrainConfig
+    from ctdnn_bench.training.run import execute
 
 from ctdnn_bench.errors import (
     ClusterError,
@@ -52,7 +56,8 @@ from ctdnn_bench.errors import (
 )
 
 # Torch-backed names load on first use, so that reading results, rendering the report and `ctdnn-bench --help`
-# do not pay the ~2 s torch import.
+# do not pay the ~2 s torch import. The pipeline's entry points: RunConfig -> execute (one run); experiment_configs
+# (PROFILES, EXPERIMENTS) -> run_sweep (many runs into a ResultsStore); write_computed; write_report; regress.
 _LAZY = {
     "ctdnn_bench.bases": ("BASES", "DOMAINS", "AbstractBasis", "make_basis"),
     "ctdnn_bench.conditioning": (
@@ -63,6 +68,7 @@ _LAZY = {
         "gram_matrix",
     ),
     "ctdnn_bench.convert": ("convert_basis",),
+    "ctdnn_bench.data": ("DATASETS", "load_dataset"),
     "ctdnn_bench.dynamics": (
         "MODELS",
         "HamiltonianBlock",
@@ -77,8 +83,11 @@ _LAZY = {
     "ctdnn_bench.models": ("ModelConfig", "SurrogateModel", "build_model", "parameter_counts"),
     "ctdnn_bench.stats": ("SolveStats",),
     "ctdnn_bench.training.config": ("RunConfig", "TrainConfig"),
-    "ctdnn_bench.experiments": ("EXPERIMENTS", "experiment_configs"),
+    "ctdnn_bench.experiments": ("EXPERIMENTS", "PROFILES", "REPRODUCED", "Profile", "experiment_configs"),
+    "ctdnn_bench.training.run": ("execute",),
     "ctdnn_bench.runner": ("run_sweep",),
+    "ctdnn_bench.store": ("ResultsStore",),
+    "ctdnn_bench.harness.baseline": ("regress",),
     "ctdnn_bench.computed": ("COMPUTED", "write_computed"),
     "ctdnn_bench.report": ("write_report",),
 }
@@ -98,10 +107,13 @@ __version__ = "0.1.0"
 __all__ = [
     "BASES",
     "COMPUTED",
+    "DATASETS",
     "DOMAINS",
     "EXPERIMENTS",
     "INTEGRATORS",
     "MODELS",
+    "PROFILES",
+    "REPRODUCED",
     "AbstractBasis",
     "CTDNNError",
     "ClusterError",
@@ -113,8 +125,10 @@ __all__ = [
     "MLPField",
     "ModelConfig",
     "NeuralODEBlock",
+    "Profile",
     "ResNetBlock",
     "ResultsError",
+    "ResultsStore",
     "RunConfig",
     "ShapeError",
     "SolveStats",
@@ -129,10 +143,13 @@ __all__ = [
     "condition_number",
     "conditioning_table",
     "convert_basis",
+    "execute",
     "experiment_configs",
     "gram_matrix",
+    "load_dataset",
     "make_basis",
     "parameter_counts",
+    "regress",
     "run_sweep",
     "write_computed",
     "write_report",

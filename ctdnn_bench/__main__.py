@@ -1,7 +1,10 @@
 """``python -m ctdnn_bench``: the ``ctdnn-bench`` command line."""
 
+from __future__ import annotations
+
 import sys
 
 from ctdnn_bench.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())

@@ -19,6 +19,10 @@ from ctdnn_bench.errors import ConfigError, CTDNNError, EnvironmentFailure
 
 #: The profiles of :data:`ctdnn_bench.experiments.PROFILES` (named here so that ``--help`` needs no torch import).
 PROFILE_NAMES = ("quick", "standard", "paper")
+#: The profile recorded for runs of ``ctdnn-bench train`` (no experiment profile).
+CUSTOM_PROFILE = "custom"
+#: Every profile a stored run can have: what ``report --profile`` filters on.
+RECORD_PROFILES = (*PROFILE_NAMES, CUSTOM_PROFILE)
 
 DESCRIPTION = """\
 Benchmark continuous-time neural networks with time-dependent weights theta(t) = sum_k p_k(t) theta_k:
@@ -111,14 +115,18 @@ def _sweep_args(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``ctdnn-bench`` (one sub-command per job)."""
+    """The argument parser of ``ctdnn-bench`` (one sub-command per job, each added by its ``_add_*`` function)."""
     parser = _Parser(
         prog="ctdnn-bench", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
     sub.add_parser("list", help="list data sets, bases, models, integrators, optimizers, experiments and profiles")
+    for add in (_add_conditioning, _add_train, _add_run, _add_reproduce, _add_report, _add_data, _add_regress):
+        add(sub)
+    return parser
 
+
+def _add_conditioning(sub: Any) -> None:
     p = sub.add_parser("conditioning", help="condition numbers of the basis and Gram matrices per basis, degree, T")
     p.add_argument("--degrees", type=int, nargs="+", default=list(CONDITIONING_GRID.degrees))
     p.add_argument("--final-times", "-T", type=float, nargs="+", default=list(CONDITIONING_GRID.final_times))
@@ -130,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", default=None, help="also write the table as JSON to this file")
 
+
+def _add_train(sub: Any) -> None:
     p = sub.add_parser(
         "train",
         help="train one model (flags, or a TOML file with [model] and [train] tables)",
@@ -138,12 +148,18 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--config", default=None, help="TOML file; flags given on the command line override it")
     g = p.add_argument_group("data and seeds")
-    g.add_argument("--dataset", help="elm, cdr, dcr, spiral, or a .mat/.npz path (default elm)")
+    g.add_argument(
+        "--dataset", help="elm, cdr, dcr, spiral (see `ctdnn-bench list`), or a .mat/.npz path (default elm)"
+    )
     for name in ("seed-init", "seed-split", "seed-batch"):
         g.add_argument(f"--{name}", type=int)
     g.add_argument("--dtype", choices=["float32", "float64"])
     g.add_argument("--device", help="torch device, e.g. cpu or cuda")
-    g = p.add_argument_group("model (see ModelConfig)")
+    _train_model_args(p.add_argument_group("model (see ModelConfig)"))
+    _train_training_args(p.add_argument_group("training (see TrainConfig)"))
+
+
+def _train_model_args(g: Any) -> None:
     g.add_argument("--architecture", help="resnet, hamiltonian or node")
     g.add_argument("--basis", help="monomial, legendre, chebyshev, fourier, piecewise_constant, ...")
     g.add_argument("--degree", type=int, help="polynomial degree d (d + 1 basis functions)")
@@ -163,7 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="backpropagate through the solver instead of the adjoint",
     )
     g.add_argument("--adjoint-norm", help="error norm of the adjoint solve: default or seminorm")
-    g = p.add_argument_group("training (see TrainConfig)")
+
+
+def _train_training_args(g: Any) -> None:
     g.add_argument(
         "--optimizer",
         choices=OPTIMIZERS,
@@ -171,10 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
         "(variable projection + trust-region Gauss-Newton, "
         "full batch, resnet/hamiltonian; alpha1/alpha2 default to the paper's 1e-5/1e-3)",
     )
-    g.add_argument("--lr", type=float)
-    g.add_argument("--batch-size", type=int)
-    g.add_argument("--epochs", type=int)
-    g.add_argument("--iterations", type=int)
+    for name, kind in (("lr", float), ("batch-size", int), ("epochs", int), ("iterations", int)):
+        g.add_argument(f"--{name}", type=kind)
     g.add_argument("--loss", help="half_mse or l1")
     g.add_argument("--alpha1", type=float)
     g.add_argument("--alpha2", type=float)
@@ -205,24 +221,35 @@ def build_parser() -> argparse.ArgumentParser:
         help="gnvpro: budget in work units (objective+gradient 2, Gauss-Newton product 2, trial 1; default 4000)",
     )
 
+
+def _add_run(sub: Any) -> None:
     p = sub.add_parser(
         "run", help="run one experiment (table2, table3, node, table4; conditioning, workprecision, harness)"
     )
     p.add_argument("experiment", help="table2, table3, node, table4, conditioning, workprecision or harness")
     _sweep_args(p)
 
+
+def _add_reproduce(sub: Any) -> None:
     p = sub.add_parser("reproduce", help="run every experiment, then write the report (the main job)")
     _sweep_args(p)
     p.add_argument("--report-dir", default="report", help="where the HTML report goes (default: %(default)s)")
     p.add_argument("--no-report", action="store_true", help="skip writing the report")
 
+
+def _add_report(sub: Any) -> None:
     p = sub.add_parser("report", help="write report/index.html from the results store and benchmark results")
     p.add_argument("--results-dir", default="results")
     p.add_argument("--report-dir", default="report")
     p.add_argument(
-        "--profile", default=None, choices=["quick", "paper", "custom"], help="only runs of this profile (default: all)"
+        "--profile",
+        default=None,
+        choices=list(RECORD_PROFILES),
+        help=f"only runs of this profile ({CUSTOM_PROFILE}: runs of `ctdnn-bench train`) (default: all)",
     )
 
+
+def _add_data(sub: Any) -> None:
     p = sub.add_parser("data", help="verify the data files (downloading missing ones) and prepare the DCR stand-in")
     p.add_argument("--data-dir", default=None, help="directory with the data files (default: $CTDNN_DATA_DIR)")
     p.add_argument(
@@ -232,7 +259,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--dcr", action="store_true", help="also generate (or check the cache of) the DCR stand-in")
 
-    from ctdnn_bench.regression import DEFAULT_BASELINE  # no torch import: cheap
+
+def _add_regress(sub: Any) -> None:
+    from ctdnn_bench.harness.baseline import DEFAULT_BASELINE  # no torch import: cheap
 
     p = sub.add_parser(
         "regress",
@@ -243,7 +272,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", default=None, help="directory with NNERDS.mat (default: $CTDNN_DATA_DIR)")
     p.add_argument("--no-training", action="store_true", help="skip the short training runs (they need the ELM data)")
     p.add_argument("--ratios", action="store_true", help="also measure and print timing ratios (information only)")
-    return parser
 
 
 # ----------------------------------------------------------------------------------------------- commands
@@ -256,7 +284,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from ctdnn_bench.training.config import OPTIMIZERS
 
     rows = {
-        "data sets": [*DATASETS, "spiral", "<path to .mat/.npz>"],
+        "data sets": [*(f"{name} ({spec.task})" for name, spec in DATASETS.items()), "<path to .mat/.npz>"],
         "bases": list(BASES),
         "models": list(MODELS),
         "integrators": list(INTEGRATORS),
@@ -338,6 +366,7 @@ def train_config_from_args(args: argparse.Namespace) -> Any:
 def cmd_train(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
+    from ctdnn_bench.data import dataset_task
     from ctdnn_bench.data.identity import data_identity
     from ctdnn_bench.store import ResultsStore
     from ctdnn_bench.training.run import execute, load_data
@@ -355,7 +384,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         if status == "stale":
             print(f"note: {reason}; recomputing it", file=sys.stderr)
         load_data(cfg.dataset, args.data_dir, cfg.seed_split)
-        by_iteration = cfg.dataset == "spiral" or cfg.train.iterations > 0
+        by_iteration = dataset_task(cfg.dataset) == "trajectory" or cfg.train.iterations > 0
         total, unit = (cfg.train.iterations, "it") if by_iteration else (cfg.train.epochs, "epoch")
         if cfg.train.optimizer == "gnvpro":
             total, unit = cfg.train.budget, "WU"  # progress in work units
@@ -365,7 +394,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                 bar.update(done - bar.n)
 
             # execute's one thread, as in `run`: the same key gives the same bits from both commands
-            summary = execute(cfg, args.results_dir, args.data_dir, ("train",), "custom", progress=progress)
+            summary = execute(cfg, args.results_dir, args.data_dir, ("train",), CUSTOM_PROFILE, progress=progress)
         if summary["status"] == "error":
             print(summary["traceback"], file=sys.stderr)
             return 1
@@ -557,14 +586,15 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 def _print_throughput(data_dir: str | None) -> None:
     """Stacked vs single-run training throughput on ELM, one thread, both dtypes (information, not a gate)."""
-    from ctdnn_bench import regression
-    from ctdnn_bench.cases import ENSEMBLE_SIZES
     from ctdnn_bench.data import load_dataset
+    from ctdnn_bench.harness.ratios import throughput_ratio
+    from ctdnn_bench.harness.timing import single_thread
+    from ctdnn_bench.harness.trainings import ENSEMBLE_SIZES
 
     data, size = load_dataset("elm", data_dir=data_dir), max(ENSEMBLE_SIZES)
-    with regression.single_thread():
+    with single_thread():
         for dtype in ("float64", "float32"):
-            single, stacked, ratio = regression.throughput_ratio(data, size, dtype)
+            single, stacked, ratio = throughput_ratio(data, size, dtype)
             print(
                 f"ratio stacked_vs_single_{dtype}: {ratio:.2f} ({stacked:.1f} vs {single:.1f} ELM model-epochs/s at "
                 f"M = {size} vs 1, one thread, median of 3 interleaved rounds; not a gate)"
@@ -572,31 +602,28 @@ def _print_throughput(data_dir: str | None) -> None:
 
 
 def cmd_regress(args: argparse.Namespace) -> int:
-    from ctdnn_bench import regression
+    from ctdnn_bench.harness.baseline import regress
+    from ctdnn_bench.harness.ratios import timing_ratios
 
-    if args.update and args.no_training:
-        raise ConfigError("--update writes the whole baseline; drop --no-training")
-    baseline = None if args.update else regression.load_baseline(args.baseline)  # a bad baseline fails first
-    metrics = regression.compute_metrics(args.data_dir, training=not args.no_training)
+    result = regress(args.baseline, args.data_dir, training=not args.no_training, update=args.update)
     if args.ratios:
-        for name, ratio in regression.timing_ratios().items():
+        for name, ratio in timing_ratios().items():
             print(f"ratio {name}: {ratio:.3f} (forward+backward time, median of interleaved rounds; not a gate)")
         if not args.no_training:
             _print_throughput(args.data_dir)
-    if baseline is None:
-        print(f"wrote {len(metrics)} metrics to {regression.write_baseline(metrics, args.baseline)}")
+    if result.written is not None:
+        print(f"wrote {len(result.metrics)} metrics to {result.written}")
         return 0
-    moved = regression.compare(baseline, metrics, partial=args.no_training)
-    for m in moved:
+    for m in result.moved:
         print(f"MOVED {m}", file=sys.stderr)
-    if moved:
+    if result.moved:
         print(
-            f"{len(moved)} of {len(metrics)} metrics moved from {args.baseline}; if the change is deliberate, "
-            f"accept it with `ctdnn-bench regress --update --baseline {args.baseline}` and commit the file",
+            f"{len(result.moved)} of {len(result.metrics)} metrics moved from {args.baseline}; if the change is "
+            f"deliberate, accept it with `ctdnn-bench regress --update --baseline {args.baseline}` and commit the file",
             file=sys.stderr,
         )
         return 1
-    print(f"ok: {len(metrics)} metrics match {args.baseline}")
+    print(f"ok: {len(result.metrics)} metrics match {args.baseline}")
     return 0
 
 

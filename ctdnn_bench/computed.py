@@ -99,8 +99,9 @@ def workprecision_result() -> dict[str, Any]:
 
 
 def harness_result() -> dict[str, Any]:
-    """Forward, backward and adjoint passes of every benchmark case, pytest-benchmark-shaped (:mod:`.harness`)."""
-    from ctdnn_bench.harness import measure_cases
+    """Forward, backward and adjoint passes of every benchmark case, pytest-benchmark-shaped
+    (:mod:`ctdnn_bench.harness.passes`)."""
+    from ctdnn_bench.harness.passes import measure_cases
 
     return measure_cases()
 

@@ -20,12 +20,14 @@ from ctdnn_bench.computed import CONDITIONING_GRID
 from ctdnn_bench.errors import ConfigError
 
 
-def time_grid(t0: float, t1: float, n_points: int = 12) -> np.ndarray:
+def time_grid(t0: float, t1: float, n_points: int = CONDITIONING_GRID.n_points) -> np.ndarray:
     """The paper's DTO grid ``linspace(t0, t1, n_points)`` (authors' code: ``n_points = n_t = 12``)."""
     return np.linspace(t0, t1, n_points)
 
 
-def basis_matrix(basis: AbstractBasis, times: np.ndarray | None = None, n_points: int = 12) -> np.ndarray:
+def basis_matrix(
+    basis: AbstractBasis, times: np.ndarray | None = None, n_points: int = CONDITIONING_GRID.n_points
+) -> np.ndarray:
     """``A[j, k] = p_k(t_j)``, shape ``(m, n_functions)``, float64; default grid :func:`time_grid`."""
     grid = time_grid(basis.t0, basis.t1, n_points) if times is None else np.asarray(times, dtype=np.float64)
     return basis.matrix(grid)

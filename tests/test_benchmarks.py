@@ -1,4 +1,4 @@
-"""pytest-benchmark timings of every benchmark case (the cases asv uses, from ctdnn_bench.cases).
+"""pytest-benchmark timings of every benchmark case (the cases asv uses, from ctdnn_bench.harness.cases).
 
 Each test also checks what the timed call returned (shape, finiteness, the NFE counting rule), so with
 ``--benchmark-disable`` the module is a fast test: every body runs once. Timed runs:
@@ -6,6 +6,7 @@ Each test also checks what the timed call returned (shape, finiteness, the NFE c
     pytest tests/test_benchmarks.py --benchmark-enable --benchmark-json results/pytest-benchmark/latest.json
 
 Groups are ``<architecture>-<pass>``; NFE, steps and condition numbers go into each benchmark's ``extra_info``.
+A CUDA case's timed calls end with ``torch.cuda.synchronize()`` (:func:`ctdnn_bench.harness.timing.synchronized`).
 """
 
 from __future__ import annotations
@@ -18,17 +19,11 @@ import pytest
 import torch
 from torch import Tensor, nn
 
-from ctdnn_bench.cases import (
-    CASES,
-    ENSEMBLE_SIZES,
-    GNVPRO_CASES,
-    NAMES,
-    BenchCase,
-    GnvproCase,
-    loss,
-    model_epochs_per_second,
-)
 from ctdnn_bench.conditioning import basis_matrix, condition_number, gram_matrix
+from ctdnn_bench.harness import timing
+from ctdnn_bench.harness.cases import CASES, NAMES, BenchCase, last_stats, loss
+from ctdnn_bench.harness.gnvpro import GNVPRO_CASES, GnvproCase
+from ctdnn_bench.harness.trainings import ENSEMBLE_SIZES, model_epochs_per_second
 from ctdnn_bench.integrators import INTEGRATORS
 from ctdnn_bench.stats import SolveStats
 
@@ -36,10 +31,8 @@ from ctdnn_bench.stats import SolveStats
 @pytest.fixture(autouse=True)
 def single_thread() -> Iterator[None]:
     """One thread, as in the asv suite: steadier times, reproducible counts."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+    with timing.single_thread():
+        yield
 
 
 def build(case: BenchCase) -> tuple[nn.Module, Tensor]:
@@ -51,7 +44,7 @@ def build(case: BenchCase) -> tuple[nn.Module, Tensor]:
 
 def describe(case: BenchCase) -> dict[str, Any]:
     """The case's settings and its basis' conditioning, for ``extra_info``."""
-    basis = case.model_config().make_basis()
+    basis = case.model.make_basis()
     return {
         "case": case.name,
         "paradigm": case.paradigm,
@@ -65,24 +58,18 @@ def check_forward_nfe(case: BenchCase, stats: SolveStats) -> None:
     and for torchdiffeq ``initial_calls + calls_per_step * attempted steps``."""
     attempted = stats.steps_accepted + stats.steps_rejected
     per_step = {"resnet": 1, "leapfrog": 1, "hamiltonian": 2}
-    if case.architecture in per_step:
-        assert (stats.nfe_forward, attempted) == (per_step[case.architecture] * case.n_steps, case.n_steps)
+    m = case.model
+    if m.architecture in per_step:
+        assert (stats.nfe_forward, attempted) == (per_step[m.architecture] * m.n_steps, m.n_steps)
     else:
-        rule = INTEGRATORS[case.method]
+        rule = INTEGRATORS[m.method]
         assert stats.nfe_forward == rule.initial_calls + rule.calls_per_step * attempted
         if not rule.adaptive:
-            assert (stats.steps_accepted, stats.steps_rejected) == (case.n_steps, 0)
-
-
-def last(block: nn.Module) -> SolveStats:
-    """The block's statistics of its latest call."""
-    stats = block.last
-    assert isinstance(stats, SolveStats)
-    return stats
+            assert (stats.steps_accepted, stats.steps_rejected) == (m.n_steps, 0)
 
 
 def group(case: BenchCase, what: str) -> str:
-    return f"{case.architecture}-{what}"
+    return f"{case.model.architecture}-{what}"
 
 
 @pytest.mark.parametrize("case", CASES, ids=NAMES)
@@ -90,32 +77,35 @@ def test_forward(benchmark: Any, case: BenchCase) -> None:
     block, u0 = build(case)
     benchmark.group = group(case, "forward")
     with torch.no_grad():
-        y = benchmark(block, u0)
+        y = benchmark(timing.synchronized(block, u0.device), u0)
     assert y.shape == u0.shape and torch.isfinite(y).all()
-    check_forward_nfe(case, last(block))
-    benchmark.extra_info.update(describe(case), **last(block).as_dict())
+    check_forward_nfe(case, last_stats(block))
+    benchmark.extra_info.update(describe(case), **last_stats(block).as_dict())
 
 
 @pytest.mark.parametrize("case", CASES, ids=NAMES)
 def test_backward(benchmark: Any, case: BenchCase) -> None:
     """Backward pass alone: a fresh forward pass (untimed setup) before each timed backward."""
     block, u0 = build(case)
-    benchmark.group = group(case, "adjoint-backward" if case.adjoint else "backprop-backward")
+    benchmark.group = group(case, "adjoint-backward" if case.model.adjoint else "backprop-backward")
 
     def setup() -> tuple[tuple[Tensor], dict[str, Any]]:
         block.zero_grad(set_to_none=True)
-        return (loss(block(u0)),), {}
+        y = loss(block(u0))
+        timing.synchronize(u0.device)  # the forward pass is not part of the timed backward
+        return (y,), {}
 
-    rounds = 5 if case.architecture == "node" else 30
-    benchmark.pedantic(Tensor.backward, setup=setup, rounds=rounds, iterations=1, warmup_rounds=1)
+    rounds = 5 if case.model.architecture == "node" else 30
+    backward = timing.synchronized(Tensor.backward, u0.device)
+    benchmark.pedantic(backward, setup=setup, rounds=rounds, iterations=1, warmup_rounds=1)
     grads = [p.grad for p in block.parameters()]
     assert all(g is not None and torch.isfinite(g).all() for g in grads)
     assert any(g.abs().sum() > 0 for g in grads)  # type: ignore[union-attr]
-    stats = last(block)
+    stats = last_stats(block)
     check_forward_nfe(case, stats)
     # backprop replays the recorded graph (no evaluations); the adjoint solves backwards, at least one RK step
-    if case.adjoint:
-        assert stats.nfe_backward >= INTEGRATORS[case.method].calls_per_step and stats.n_backward == 1
+    if case.model.adjoint:
+        assert stats.nfe_backward >= INTEGRATORS[case.model.method].calls_per_step and stats.n_backward == 1
     else:
         assert stats.nfe_backward == 0
     benchmark.extra_info.update(describe(case), **stats.as_dict())

@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
+from pathlib import Path
+
 import pytest
 import torch
 
-from ctdnn_bench import BASES, INTEGRATORS, MODELS, ResNetBlock
-from ctdnn_bench.cases import (
+from ctdnn_bench import BASES, INTEGRATORS, MODELS, ModelConfig, ResNetBlock
+from ctdnn_bench.computed import CONDITIONING_GRID
+from ctdnn_bench.errors import ConfigError
+from ctdnn_bench.harness.baseline import DEFAULT_BASELINE, load_baseline
+from ctdnn_bench.harness.cases import (
     BY_NAME,
     CASES,
     CONDITIONING_BASES,
+    CONDITIONING_TRACKED,
     NAMES,
-    TRAININGS,
     PlainResNet,
     conditioning,
     forward_backward,
     get_case,
 )
-from ctdnn_bench.errors import ConfigError
+from ctdnn_bench.harness.metrics import GROUPS, metric_key
+from ctdnn_bench.harness.trainings import TRAININGS
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize(
@@ -27,13 +38,13 @@ from ctdnn_bench.errors import ConfigError
 )
 def test_every_registry_entry_is_benchmarked(registry: dict[str, object], field: str) -> None:
     # the integrator only matters to the neural ODE: a ResNet case's default method does not count
-    used = {getattr(c, field) for c in CASES if field != "method" or c.architecture == "node"}
+    used = {getattr(c.model, field) for c in CASES if field != "method" or c.model.architecture == "node"}
     missing = sorted(set(registry) - used)
-    assert not missing, f"{field} {missing} appear in no case of ctdnn_bench.cases.CASES: add a case for each"
+    assert not missing, f"{field} {missing} appear in no case of ctdnn_bench.harness.cases.CASES: add a case for each"
 
 
 def test_both_training_paradigms_are_benchmarked() -> None:
-    node = [c for c in CASES if c.architecture == "node"]
+    node = [c for c in CASES if c.model.architecture == "node"]
     assert {c.paradigm for c in node} == {"dto", "otd"}
 
 
@@ -45,10 +56,59 @@ def test_names_are_unique_strings_and_cover_the_lookup() -> None:
         get_case("resnet-legendre-d4")
 
 
-def test_every_case_has_a_valid_model_config() -> None:
+def test_every_case_holds_a_model_config_its_name_describes() -> None:
     for case in CASES:
-        cfg = case.model_config()
-        assert (cfg.architecture, cfg.basis, cfg.degree) == (case.architecture, case.basis, case.degree)
+        m = case.model
+        assert isinstance(m, ModelConfig)
+        assert case.name.startswith(f"{m.architecture}-{m.basis}-d{m.degree}")
+        assert (m.rtol, m.atol) == (1e-5, 1e-7)  # the benchmark tolerances, not the paper's
+        if m.architecture == "node":
+            assert f"-{m.method}-{case.paradigm}" in case.name
+
+
+def test_cases_are_those_the_baseline_was_recorded_with() -> None:
+    # sha256 of every case's ModelConfig (as a dict), batch, dtype, device and seed, recorded before BenchCase held a
+    # ModelConfig (when it re-declared the fields): the move changed no case. A deliberate change of a case moves
+    # the regression baseline too; then update this digest with it.
+    cases = {
+        c.name: {
+            "model": dataclasses.asdict(c.model),
+            "batch": c.batch,
+            "dtype": c.dtype,
+            "device": c.device,
+            "seed": c.seed,
+        }
+        for c in CASES
+    }
+    digest = hashlib.sha256(json.dumps(cases, sort_keys=True).encode()).hexdigest()[:16]
+    assert digest == "9b57735f19ed8e15"
+
+
+def test_metric_key_names_every_baseline_metric() -> None:
+    assert metric_key("case", "resnet-legendre-d3", "nfe_forward") == "case/resnet-legendre-d3/nfe_forward"
+    key = metric_key("conditioning", "legendre", "cond_gram", degree=3, final_time=10.0)
+    assert key == "conditioning/legendre/d3/T10/cond_gram"
+    with pytest.raises(ValueError, match="unknown metric group 'cases'"):
+        metric_key("cases", "x", "y")
+    # every committed metric is one of the names metric_key makes
+    tracked = {
+        metric_key("conditioning", b, q, degree=d, final_time=t)
+        for b in CONDITIONING_BASES
+        for d in CONDITIONING_TRACKED.degrees
+        for t in CONDITIONING_TRACKED.final_times
+        for q in ("cond_matrix", "cond_gram")
+    }
+    baseline = load_baseline(ROOT / DEFAULT_BASELINE)
+    assert tracked == {k for k in baseline if k.startswith("conditioning/")}
+    assert {k.split("/")[0] for k in baseline} == set(GROUPS)
+    names = {c.name for c in CASES if c.device == "cpu"}
+    assert {k.split("/")[1] for k in baseline if k.startswith("case/")} == names
+
+
+def test_tracked_conditioning_is_part_of_the_one_grid() -> None:
+    assert set(CONDITIONING_TRACKED.degrees) <= set(CONDITIONING_GRID.degrees)
+    assert set(CONDITIONING_TRACKED.final_times) <= set(CONDITIONING_GRID.final_times)
+    assert CONDITIONING_TRACKED.n_points == CONDITIONING_GRID.n_points
 
 
 def test_build_is_seeded_and_leaves_the_global_generator_alone() -> None:
@@ -56,7 +116,7 @@ def test_build_is_seeded_and_leaves_the_global_generator_alone() -> None:
     state = torch.random.get_rng_state()
     (b1, u1), (b2, u2) = case.build(), case.build()
     assert torch.equal(torch.random.get_rng_state(), state)
-    assert torch.equal(u1, u2) and u1.shape == (case.batch, case.width) and u1.dtype == torch.float64
+    assert torch.equal(u1, u2) and u1.shape == (case.batch, case.model.width) and u1.dtype == torch.float64
     for p1, p2 in zip(b1.parameters(), b2.parameters(), strict=True):
         assert torch.equal(p1, p2)
 

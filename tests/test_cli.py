@@ -27,6 +27,29 @@ def test_list(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "legendre" in out and "hamiltonian" in out and "dopri5" in out and "table2" in out
     assert "leapfrog" in out and "adam_meganet" in out and "table4" in out
+    assert "spiral (trajectory)" in out and "elm (surrogate)" in out  # from the data set registry
+
+
+@pytest.mark.parametrize("profile", ["quick", "standard", "paper", "custom"])
+def test_report_filters_on_every_profile_a_run_can_have(profile: str) -> None:
+    from ctdnn_bench.cli import PROFILE_NAMES, RECORD_PROFILES, build_parser
+
+    assert set(PROFILE_NAMES) < set(RECORD_PROFILES)  # reproduce's default profile (standard) among them
+    assert build_parser().parse_args(["report", "--profile", profile]).profile == profile
+
+
+def test_public_api_exports_the_pipeline_without_importing_torch() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, ctdnn_bench as c; assert 'torch' not in sys.modules; "
+        "names = ('RunConfig', 'execute', 'experiment_configs', 'PROFILES', 'run_sweep', 'ResultsStore', "
+        "'write_computed', 'write_report', 'regress', 'DATASETS'); "
+        "assert all(n in c.__all__ for n in names); [getattr(c, n) for n in c.__all__]; print('ok')"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
 
 
 def test_conditioning_prints_the_paper_numbers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -169,14 +192,14 @@ def test_cuda_without_a_gpu_is_refused_before_work(tmp_path: Path, capsys: pytes
 
 
 def test_run_harness_stores_pytest_benchmark_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ctdnn_bench import harness
-    from ctdnn_bench.cases import BY_NAME
     from ctdnn_bench.computed import COMPUTED
+    from ctdnn_bench.harness import passes
+    from ctdnn_bench.harness.cases import BY_NAME
     from ctdnn_bench.report.inputs import load_pytest_benchmark
 
     cases = (BY_NAME["resnet-legendre-d3"], BY_NAME["node-legendre-d3-dopri5-otd"])
-    monkeypatch.setattr(harness, "ROUNDS", {"node": 1, "fixed": 2})
-    monkeypatch.setitem(COMPUTED, "harness", ("pytest-benchmark/harness.json", lambda: harness.measure_cases(cases)))
+    monkeypatch.setattr(passes, "ROUNDS", {"node": 1, "fixed": 2})
+    monkeypatch.setitem(COMPUTED, "harness", ("pytest-benchmark/harness.json", lambda: passes.measure_cases(cases)))
     assert main(["run", "harness", "--results-dir", str(tmp_path)]) == 0
     df, notes = load_pytest_benchmark(tmp_path / "pytest-benchmark")
     assert notes == [] and set(df["phase"]) == {"forward", "backward", "adjoint"}

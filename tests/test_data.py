@@ -8,7 +8,18 @@ import numpy as np
 import pytest
 import scipy.io
 
-from ctdnn_bench.data import DATASETS, SurrogateDataset, load_cdr, load_dataset, load_elm, load_user_file
+from ctdnn_bench.data import (
+    DATASETS,
+    TASKS,
+    SurrogateDataset,
+    TrajectoryDataset,
+    check_dataset,
+    dataset_task,
+    load_cdr,
+    load_dataset,
+    load_elm,
+    load_user_file,
+)
 from ctdnn_bench.data.cdr import read_cdr
 from ctdnn_bench.data.elm import elm_from_file
 from ctdnn_bench.data.preprocess import zscore
@@ -220,9 +231,18 @@ def test_user_file_missing_or_wrong_type(tmp_path: Path) -> None:
 
 
 def test_registry_and_dispatch(tmp_path: Path) -> None:
-    assert sorted(DATASETS) == ["cdr", "dcr", "elm"]
+    assert sorted(DATASETS) == ["cdr", "dcr", "elm", "spiral"]
+    assert {name: spec.task for name, spec in DATASETS.items()} == {
+        "elm": "surrogate",
+        "cdr": "surrogate",
+        "dcr": "surrogate",
+        "spiral": "trajectory",
+    }
+    assert all(spec.task in TASKS for spec in DATASETS.values())
     with pytest.raises(ConfigError, match=r"unknown data set 'elmm'.*did you mean 'elm'"):
         load_dataset("elmm")
+    with pytest.raises(ConfigError, match=r"'spiral' is a trajectory task"):
+        load_dataset("spiral")
     np.savez(tmp_path / "a.npz", x=np.arange(20.0), y=np.arange(20.0) ** 2)
     ds = load_dataset(str(tmp_path / "a.npz"), seed=0)
     assert (ds.n_in, ds.n_out, ds.sizes) == (1, 1, (12, 4, 4))
@@ -233,3 +253,25 @@ def test_load_dataset_by_name_matches_loader() -> None:
     a, b = load_dataset("cdr", data_dir=SHARED_DATA, seed=3), load_cdr(SHARED_DATA, seed=3)
     np.testing.assert_array_equal(a.x_val, b.x_val)
     np.testing.assert_array_equal(a.y_test, b.y_test)
+
+
+def test_name_validation_uses_the_registry(tmp_path: Path) -> None:
+    from ctdnn_bench.data.identity import data_identity
+
+    # every registered name is accepted, by the loader's check and by the identity every run records
+    for name in DATASETS:
+        assert check_dataset(name) is DATASETS[name]
+        assert isinstance(data_identity(name), dict)
+    assert check_dataset(str(tmp_path / "mine.npz")) is None and dataset_task("mine.mat") == "surrogate"
+    assert dataset_task("spiral") == "trajectory"
+    for check in (check_dataset, data_identity):
+        with pytest.raises(ConfigError) as exc:
+            check("spirl")
+        message = str(exc.value)
+        assert "unknown data set 'spirl'" in message and "did you mean 'spiral'" in message
+        assert all(name in message for name in DATASETS)  # names every registered data set
+
+
+def test_spiral_loads_through_the_registry() -> None:
+    spiral = DATASETS["spiral"].load(None)
+    assert isinstance(spiral, TrajectoryDataset) and spiral.y.shape == (500, 2)

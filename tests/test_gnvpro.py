@@ -306,8 +306,9 @@ def test_table2_and_table3_have_the_optimizer_axis() -> None:
 
 
 def test_gnvpro_cases_are_seeded_and_in_the_regression_baseline() -> None:
-    from ctdnn_bench.cases import BY_NAME, GNVPRO_CASES
-    from ctdnn_bench.regression import DEFAULT_BASELINE, load_baseline
+    from ctdnn_bench.harness.baseline import DEFAULT_BASELINE, load_baseline
+    from ctdnn_bench.harness.cases import BY_NAME
+    from ctdnn_bench.harness.gnvpro import GNVPRO_CASES
 
     baseline = load_baseline(Path(__file__).resolve().parents[1] / DEFAULT_BASELINE)
     for case in GNVPRO_CASES:

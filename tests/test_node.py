@@ -373,10 +373,12 @@ def test_seminorm_adjoint_saves_backward_nfe_and_keeps_the_gradient() -> None:
     gradient changes only within the solver's tolerance (both are approximations of the same integral)."""
     import dataclasses
 
-    from ctdnn_bench.cases import BY_NAME, forward_backward
+    from ctdnn_bench.harness.cases import BY_NAME, forward_backward
 
     rtol = 1e-7
-    case = dataclasses.replace(BY_NAME["node-legendre-d3-dopri5-otd"], rtol=rtol, atol=rtol * 1e-2, batch=8)
+    base = BY_NAME["node-legendre-d3-dopri5-otd"]
+    model = dataclasses.replace(base.model, rtol=rtol, atol=rtol * 1e-2)
+    case = dataclasses.replace(base, model=model, batch=8)
     block, u0 = case.build()
     assert isinstance(block, NeuralODEBlock)
     grads, nfe = {}, {}

@@ -20,9 +20,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ctdnn_bench.data import dcr, dcr_standin
+from ctdnn_bench.data import check_dataset, dcr, dcr_standin
 from ctdnn_bench.data.fetch import KNOWN_FILES, resolve_data_dir, sha256
-from ctdnn_bench.errors import DataError, unknown_name
+from ctdnn_bench.errors import DataError
 
 #: Bump when the spiral reference trajectory's numbers change.
 SPIRAL_VERSION = 1
@@ -50,8 +50,8 @@ def data_identity(dataset: str, data_dir: str | Path | None = None) -> dict[str,
         return standin_identity(dcr_standin.N_SAMPLES, dcr_standin.SEED, dcr_standin.GRID)
     if dataset == "spiral":
         return {"files": {}, "standin": False, "generator": spiral_generator()}
-    if not any(sep in dataset for sep in ("/", "\\")) and not dataset.lower().endswith((".mat", ".npz")):
-        raise unknown_name("data set", dataset, [*_KNOWN, "dcr", "spiral"])
+    if check_dataset(dataset) is not None:  # a registered data set without an identity rule here
+        raise DataError(f"no data identity rule for the registered data set {dataset!r}; add one in {__name__}")
     path = Path(dataset).expanduser()
     if not path.is_file():
         raise DataError(f"data file {path} does not exist; give the path of a .npz or .mat file")
