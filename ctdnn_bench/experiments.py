@@ -194,6 +194,7 @@ DTO_OPTIMIZERS = ("adam", "gnvpro")
 #: work units); the decoder is always the ridge solution, so there is no warm start to ask for.
 GNVPRO_TRAIN: dict[str, object] = {"optimizer": "gnvpro", "alpha1": 1e-5, "alpha2": 1e-3, "epochs": 0}
 
+
 def _seeded(dataset: str, model: ModelConfig, train: TrainConfig, seeds: tuple[int, ...]) -> list[RunConfig]:
     """One run per seed; a seed sets both the initialization and the minibatch order. The label is the config's
     :func:`~ctdnn_bench.variants.run_label` (never chosen by hand)."""

@@ -17,12 +17,16 @@ A run label (:func:`run_label`) adds the training treatments of the factorial ex
 is trained with: `` L2t`` (regularizer ``l2_time``) and `` lr/T^k`` (lr_scaling ``unit_time``).
 
 :func:`variant_of` reads a run's variant from its config (a :class:`~ctdnn_bench.training.config.RunConfig` or the
-JSON dict of one, as stored in a run record), never from a label string. The module also holds the experiments'
-variant lists, architectures and the one order of the data sets. Nothing here imports torch: the report uses it.
+JSON dict of one, as stored in a run record), never from a label string; :func:`task_signature` is the rest of a
+config: what a run was asked to do apart from its variant and seeds. The module also holds the experiments' variant
+lists, architectures and the one order of the data sets. Nothing here imports torch: the report uses it (which is why
+these live here and not in :mod:`ctdnn_bench.training.config`, which needs torch).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -52,7 +56,8 @@ DOMAIN_TAGS: dict[str, str] = {"raw": "[0,T]", "unit": "[0,1]", "symmetric": "[-
 DEFAULT_N_STEPS = 12
 #: Run-label suffixes of the factorial's training treatments: (train field, value) -> suffix.
 TREATMENTS: dict[tuple[str, str], str] = {("regularizer", "l2_time"): " L2t", ("lr_scaling", "unit_time"): " lr/T^k"}
-#: The default of each treatment field (records written before these fields existed lack them).
+#: The default of each treatment field (``LATE_FIELDS`` of :mod:`ctdnn_bench.training.config`: records written before
+#: these fields existed lack them).
 TREATMENT_DEFAULTS: dict[str, str] = {"regularizer": "coefficients", "lr_scaling": "none"}
 
 _NOTES: dict[tuple[str, str], str] = {
@@ -122,7 +127,9 @@ def variant(basis: str, degree: int, domain: str | None = None, n_steps: int = D
     if label == "none":
         note = "one weight set per step (the paper's unconstrained weights)"
     else:
-        note = _NOTES.get((basis, dom), f"{basis} on time {'[0, T]' if dom == 'raw' else f'mapped to {_INTERVALS[dom]}'}")
+        note = _NOTES.get(
+            (basis, dom), f"{basis} on time {'[0, T]' if dom == 'raw' else f'mapped to {_INTERVALS[dom]}'}"
+        )
     return Variant(label, basis, degree, dom, note)
 
 
@@ -156,6 +163,23 @@ def run_label(config: Mapping[str, Any] | RunConfig) -> str:
         text for (name, value), text in TREATMENTS.items() if train.get(name, TREATMENT_DEFAULTS[name]) == value
     )
     return variant_of(config).label + suffix
+
+
+def task_signature(config: Mapping[str, Any]) -> str:
+    """What a run was asked to do, apart from its variant and seeds (12 hex digits of a hash of its JSON config):
+    runs with the same signature differ only in ``model.basis``/``degree``/``domain`` and the seeds, so they can be
+    compared like for like. The factorial's training treatments at their defaults (:data:`TREATMENT_DEFAULTS`) are
+    left out, so a record keeps its task whether or not it was written before those fields existed."""
+    cfg = json.loads(json.dumps(dict(config)))
+    for key in ("label", "seed_init", "seed_batch"):
+        cfg.pop(key, None)
+    for key in ("basis", "degree", "domain"):
+        cfg.get("model", {}).pop(key, None)
+    train = cfg.get("train", {})
+    for key, default in TREATMENT_DEFAULTS.items():  # records written before these fields existed lack them
+        if train.get(key, default) == default:
+            train.pop(key, None)
+    return hashlib.sha256(json.dumps(cfg, sort_keys=True).encode()).hexdigest()[:12]
 
 
 def _variants(items: Iterable[tuple[str, int, str | None]]) -> tuple[Variant, ...]:
