@@ -23,6 +23,9 @@ loss 0.01, Meganet's ADAM).
 GNvpro runs are the same under both: full batch, decoder eliminated by the ridge solve, alpha1 = 1e-5,
 alpha2 = 1e-3 (paper.md Sec. 2.3, 2.8), a budget of ``Profile.gnvpro_work_units`` work units; same seeds as ADAM.
 For the neural ODEs see :data:`NODE_PROTOCOLS`.
+Variants, architectures and the order of the data sets come from :mod:`ctdnn_bench.variants`, and every run's label
+is its config's :func:`~ctdnn_bench.variants.run_label`: ``monomial d=3`` is time on [0, T] and ``monomial[0,1] d=3``
+time on [0, 1] in every experiment.
 "Degree d" is always the polynomial degree (d + 1 functions); the authors' revised Python used d functions.
 """
 
@@ -37,6 +40,19 @@ from ctdnn_bench import validate
 from ctdnn_bench.errors import ConfigError, unknown_name
 from ctdnn_bench.models import ModelConfig
 from ctdnn_bench.training.config import RunConfig, TrainConfig
+from ctdnn_bench.variants import (
+    DATASETS,
+    DTO_ARCHITECTURES,
+    DTO_VARIANTS,
+    GNVPRO_ARCHITECTURES,
+    NODE_VARIANTS,
+    TABLE3_VARIANTS,
+    TABLE4_VARIANTS,
+    Variant,
+    check_labels,
+    run_label,
+    variant,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,11 +90,11 @@ class Profile:
     node_eval_every: int
     node_iterations: int
     node_datasets: tuple[str, ...]
-    datasets: tuple[str, ...] = ("elm", "cdr", "dcr")
+    datasets: tuple[str, ...] = DATASETS
     final_times: tuple[float, ...] = (1.0, 5.0, 10.0)
     node_seeds: tuple[int, ...] | None = None
     eval_every: int = 1
-    architectures: tuple[str, ...] = ("resnet", "hamiltonian", "leapfrog")
+    architectures: tuple[str, ...] = DTO_ARCHITECTURES
     # Table 4's neural ODEs run one by one (not stacked), at the paper's tolerances. Measured on one shared core,
     # quick-profile settings: spiral ~0.3 s per iteration; ELM ~0.25 s (static) to ~0.8 s (Legendre d=3) per
     # iteration of batch 20, evaluations every 10 included. Size table4_iterations to the profile's time budget.
@@ -88,8 +104,15 @@ class Profile:
     table4_seeds: tuple[int, ...] | None = None
     gnvpro_work_units: int = 1000
     gnvpro_datasets: tuple[str, ...] | None = None
-    gnvpro_architectures: tuple[str, ...] | None = ("resnet", "hamiltonian")  # the paper's GNvpro column
+    gnvpro_architectures: tuple[str, ...] | None = GNVPRO_ARCHITECTURES  # the paper's GNvpro column
     dto_labels: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.dto_labels is not None:  # labels of the one vocabulary (ctdnn_bench.variants), nothing else
+            check_labels(self.dto_labels, DTO_VARIANTS, "Table 2")
+        for arch in (*self.architectures, *(self.gnvpro_architectures or ())):
+            if arch not in DTO_ARCHITECTURES:
+                raise unknown_name("fixed-grid architecture", arch, DTO_ARCHITECTURES)
 
     def node_budget(self, dataset: str) -> int:
         """Optimizer steps of a neural-ODE run on ``dataset`` outside Table 4."""
@@ -171,27 +194,11 @@ DTO_OPTIMIZERS = ("adam", "gnvpro")
 #: work units); the decoder is always the ridge solution, so there is no warm start to ask for.
 GNVPRO_TRAIN: dict[str, object] = {"optimizer": "gnvpro", "alpha1": 1e-5, "alpha2": 1e-3, "epochs": 0}
 
-#: (label, basis, degree, domain) of the DTO variants; ``none`` = one weight set per step (degree n_t - 1).
-DTO_VARIANTS: tuple[tuple[str, str, int, str | None], ...] = (
-    ("monomial d=3", "monomial", 3, "raw"),
-    ("monomial[0,1] d=3", "monomial", 3, "unit"),
-    *((f"legendre d={d}", "legendre", d, None) for d in (3, 4, 5, 6)),
-    ("none", "piecewise_constant", 11, None),
-)
 
-#: neural-ODE variants at degree 3 (cubic): static, monomial on [0, 1] and on raw time, Legendre.
-NODE_VARIANTS: tuple[tuple[str, str, int, str | None], ...] = (
-    ("static", "static", 0, None),
-    ("monomial d=3", "monomial", 3, "unit"),
-    ("monomial[raw] d=3", "monomial", 3, "raw"),
-    ("legendre d=3", "legendre", 3, None),
-)
-
-
-def _seeded(
-    dataset: str, model: ModelConfig, train: TrainConfig, label: str, seeds: tuple[int, ...]
-) -> list[RunConfig]:
-    """One run per seed; a seed sets both the initialization and the minibatch order."""
+def _seeded(dataset: str, model: ModelConfig, train: TrainConfig, seeds: tuple[int, ...]) -> list[RunConfig]:
+    """One run per seed; a seed sets both the initialization and the minibatch order. The label is the config's
+    :func:`~ctdnn_bench.variants.run_label` (never chosen by hand)."""
+    label = run_label(RunConfig(dataset=dataset, model=model, train=train))
     return [RunConfig(dataset=dataset, model=model, train=train, seed_init=s, seed_batch=s, label=label) for s in seeds]
 
 
@@ -224,15 +231,13 @@ def _dto(
                 for arch in architectures:
                     if optimizer == "gnvpro" and arch not in (profile.gnvpro_architectures or architectures):
                         continue
-                    for label, basis, degree, domain in DTO_VARIANTS:
-                        if labels is not None and label not in labels:
+                    for var in DTO_VARIANTS:
+                        if labels is not None and var.label not in labels:
                             continue
                         # the v1 decoder draw means nothing to gnvpro (its decoder is solved for): one config for both
                         kw = model_kw if optimizer == "adam" else {}
-                        model = ModelConfig(
-                            architecture=arch, basis=basis, degree=degree, domain=domain, final_time=big_t, **kw
-                        )
-                        runs += _seeded(ds, model, train, label, seeds)
+                        model = ModelConfig(architecture=arch, final_time=big_t, **var.model_fields(), **kw)
+                        runs += _seeded(ds, model, train, seeds)
     return runs
 
 
@@ -245,7 +250,7 @@ def table2(profile: Profile, seeds: tuple[int, ...], protocol: str) -> list[RunC
 
 def table3(profile: Profile, seeds: tuple[int, ...], protocol: str) -> list[RunConfig]:
     """Paper Table 3: DCR, Hamiltonian, T = 1, Legendre d=3..6 vs unconstrained."""
-    labels = (*(f"legendre d={d}" for d in (3, 4, 5, 6)), "none")
+    labels = tuple(v.label for v in TABLE3_VARIANTS)
     return _dto(profile, seeds, protocol, ("dcr",), ("hamiltonian",), (1.0,), labels)
 
 
@@ -292,21 +297,19 @@ def node_train(dataset: str, iterations: int, eval_every: int, protocol: str) ->
     )
 
 
-def node_model(dataset: str, basis: str, degree: int, domain: str | None) -> ModelConfig:
+def node_model(dataset: str, var: Variant) -> ModelConfig:
     """The neural ODE of a data set: the spiral field ``Linear(50 -> 2)(tanh(Linear(2 -> 50)(y^3)))`` on
     ``[0, 25]`` (init N(0, 0.1^2)), or the surrogate field 15 -> 50 -> 15 on ``[0, 1]``; dopri5 with the adjoint."""
     if dataset == "spiral":
         shape: dict[str, Any] = {"width": 2, "cube_input": True, "final_time": 25.0, "init_std": 0.1}
     else:
         shape = {"width": 15, "final_time": 1.0}
-    return ModelConfig(
-        architecture="node", hidden=(50,), basis=basis, degree=degree, domain=domain, method="dopri5", **shape
-    )
+    return ModelConfig(architecture="node", hidden=(50,), method="dopri5", **var.model_fields(), **shape)
 
 
 def _node_runs(
     datasets: tuple[str, ...],
-    variants: tuple[tuple[str, str, int, str | None], ...],
+    variants: tuple[Variant, ...],
     budget: Callable[[str], int],
     profile: Profile,
     seeds: tuple[int, ...],
@@ -315,10 +318,10 @@ def _node_runs(
     runs = []
     for ds in datasets:
         train = node_train(ds, budget(ds), profile.node_eval_every, protocol)
-        for label, basis, degree, domain in variants:
-            if domain == "raw" and ds != "spiral":
+        for var in variants:
+            if var.domain == "raw" and ds != "spiral":
                 continue  # T = 1 on the surrogates: raw and unit time coincide
-            runs += _seeded(ds, node_model(ds, basis, degree, domain), train, label, seeds)
+            runs += _seeded(ds, node_model(ds, var), train, seeds)
     return runs
 
 
@@ -327,15 +330,6 @@ def node(profile: Profile, seeds: tuple[int, ...], protocol: str) -> list[RunCon
     seeds = profile.node_seeds or seeds
     datasets = ("spiral", *profile.node_datasets)
     return _node_runs(datasets, NODE_VARIANTS, profile.node_budget, profile, seeds, protocol)
-
-
-#: Table 4's variants: static, then Legendre and monomial (time on [0, 1], the revision's normalized time) at
-#: degrees 3, 4, 5. The degree-3 labels are those of :data:`NODE_VARIANTS`, so those runs are shared with ``node``.
-TABLE4_VARIANTS: tuple[tuple[str, str, int, str | None], ...] = (
-    ("static", "static", 0, None),
-    *((f"legendre d={d}", "legendre", d, None) for d in (3, 4, 5)),
-    *((f"monomial d={d}", "monomial", d, "unit") for d in (3, 4, 5)),
-)
 
 
 def table4(profile: Profile, seeds: tuple[int, ...], protocol: str) -> list[RunConfig]:
@@ -349,23 +343,18 @@ FACTORIAL_BASES = ("monomial", "legendre", "chebyshev")
 FACTORIAL_DOMAINS = ("raw", "unit", "symmetric")
 FACTORIAL_REGULARIZERS = ("coefficients", "l2_time")
 FACTORIAL_LR = ("none", "unit_time")
-FACTORIAL_DATASETS = ("elm", "cdr")
+FACTORIAL_DATASETS = tuple(d for d in DATASETS if d != "dcr")  # the real data sets
 FACTORIAL_TIMES = (5.0, 10.0)
-#: factorial cells that are Table-2 variants keep their labels (same config, same key: the run is shared)
-_TABLE2_CELLS = {
-    ("monomial", "raw"): "monomial d=3",
-    ("monomial", "unit"): "monomial[0,1] d=3",
-    ("legendre", "symmetric"): "legendre d=3",
-}
 
 
 def factorial_label(basis: str, domain: str, regularizer: str, lr_scaling: str) -> str:
-    """The label of a factorial cell (a Table-2 label where the cell is a Table-2 variant)."""
-    if regularizer == "coefficients" and lr_scaling == "none" and (basis, domain) in _TABLE2_CELLS:
-        return _TABLE2_CELLS[(basis, domain)]
-    extra = "" if regularizer == "coefficients" else " L2t"
-    extra += "" if lr_scaling == "none" else " lr/T^k"
-    return f"{basis}[{domain}]{extra} d=3"
+    """The label of a factorial cell: :func:`~ctdnn_bench.variants.run_label` of its config (a Table-2 label where
+    the cell is a Table-2 variant, whose run it shares)."""
+    config = {
+        "model": variant(basis, 3, domain).model_fields(),
+        "train": {"regularizer": regularizer, "lr_scaling": lr_scaling},
+    }
+    return run_label(config)
 
 
 def factorial(profile: Profile, seeds: tuple[int, ...], protocol: str) -> list[RunConfig]:
@@ -396,10 +385,9 @@ def factorial(profile: Profile, seeds: tuple[int, ...], protocol: str) -> list[R
                 lr_scaling=lr,
                 **proto,  # type: ignore[arg-type]
             )
-            # the basis' default domain is spelled None, as in Table 2 (same key)
-            dom = None if (basis != "monomial" and domain == "symmetric") else domain
-            model = ModelConfig(architecture="resnet", basis=basis, degree=3, domain=dom, final_time=big_t)
-            runs += _seeded(ds, model, train, factorial_label(basis, domain, reg, lr), seeds)
+            # a non-monomial basis' default domain is spelled None, as in Table 2 (same key: the run is shared)
+            model = ModelConfig(architecture="resnet", final_time=big_t, **variant(basis, 3, domain).model_fields())
+            runs += _seeded(ds, model, train, seeds)
     return runs
 
 

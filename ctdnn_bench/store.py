@@ -1,22 +1,7 @@
 """The results store: one JSON record per run under ``results/runs/<key>.json``, written atomically.
 
-A record is a plain dict::
-
-    {"schema": 1, "key": "<16 hex>", "experiments": ["table2"], "profile": "quick",
-     "config": RunConfig.to_dict(), "label": "legendre d=3",
-     "status": "ok" | "diverged", "reason": str | None, "diverged_at": int | None,
-     "history_unit": "epoch" | "iteration",
-     "history": {"epoch" or "iteration": [...], "train_loss": [...], "train_rel_err": [...], "val_rel_err": [...],
-                 "nfe_forward": [...], "nfe_backward": [...], "cum_nfe_forward": [...], "cum_nfe_backward": [...],
-                 "train_time": [...], "grad_norm": [...], "grad_norm_max": [...]},
-     "final": {"train_rel_err", "val_rel_err", "test_rel_err", "*_rel_err_global", "*_loss", "*_nfe_forward",
-               "nfe_forward_train", "nfe_backward_train", "train_time", "encoder", "dynamics", "decoder", "theta",
-               "total", "epochs_run" | "iterations", ...},
-     "stalled": bool, "converged": bool,
-     "dataset": {"name", "standin", "provenance"},
-     "data_identity": {"files": {name: sha256}, "standin": bool, "generator": {...} | None},
-     "environment": {"python", "torch", "torchdiffeq", "numpy", "ctdnn_bench", "git_commit", "platform", "cpu_count"},
-     "started": ISO time, "finished": ISO time, "wall_time": seconds}
+A record is a :class:`~ctdnn_bench.record.RunRecord`, stored as the JSON of its ``to_dict()`` (the layout is described
+in :mod:`ctdnn_bench.record`, which also checks records on read).
 
 Nothing here imports torch, so reading results is fast.
 
@@ -45,8 +30,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ctdnn_bench.errors import ResultsError, UnwritableError
+from ctdnn_bench.record import SCHEMA, RunRecord, is_newer, record_problem, tidy_row
 
-SCHEMA = 1
+__all__ = [
+    "SCHEMA",
+    "ResultsStore",
+    "RunRecord",
+    "check_writable_dir",
+    "is_newer",
+    "record_problem",
+    "tidy_row",
+]
 #: A claim not refreshed for this long belongs to a process that is gone (a machine that died, a killed job).
 CLAIM_STALE_S = 600.0
 #: How often a running claim is refreshed; well below CLAIM_STALE_S.
@@ -79,9 +73,11 @@ class ResultsStore:
         """True if a file for ``key``'s record exists (it may still be foreign or stale: see :meth:`reuse_status`)."""
         return self.path(key).is_file()
 
-    def write(self, record: dict[str, Any], *, replace: bool = False) -> Path:
-        """Write ``record`` atomically (temporary file + rename). An existing record is kept unless ``replace``; then
-        it stays readable until the new one takes its place in one rename."""
+    def write(self, record: RunRecord | dict[str, Any], *, replace: bool = False) -> Path:
+        """Write ``record`` (a RunRecord, or its JSON document) atomically (temporary file + rename). An existing
+        record is kept unless ``replace``; then it stays readable until the new one takes its place in one rename."""
+        if isinstance(record, RunRecord):
+            record = record.to_dict()
         path = self.path(record["key"])
         if path.exists() and not replace:
             return path
@@ -128,11 +124,17 @@ class ResultsStore:
             elif notes is not None:
                 notes.append(note or f"skipped {path}")
 
+    def run_records(self, notes: list[str] | None = None) -> Iterator[RunRecord]:
+        """:meth:`records` as :class:`~ctdnn_bench.record.RunRecord` objects."""
+        for doc in self.records(notes):
+            yield RunRecord.from_dict(doc, check=False)
+
     def table(self, notes: list[str] | None = None) -> Any:
-        """A tidy pandas DataFrame, one row per valid run (see :func:`tidy_row`); see :meth:`records` for ``notes``."""
+        """A tidy pandas DataFrame, one row per valid run (:meth:`RunRecord.tidy_row
+        <ctdnn_bench.record.RunRecord.tidy_row>`); see :meth:`records` for ``notes``."""
         import pandas as pd
 
-        return pd.DataFrame([tidy_row(r) for r in self.records(notes)])
+        return pd.DataFrame([r.tidy_row() for r in self.run_records(notes)])
 
     def reuse_status(self, key: str, identity: dict[str, Any]) -> tuple[ReuseStatus, str]:
         """May the record of ``key`` stand for a run on the data described by ``identity``? Returns the status and,
@@ -234,119 +236,6 @@ def _load_json(path: Path) -> tuple[Any, str | None]:
         return None, f"not JSON ({exc})"
 
 
-def is_newer(doc: Any) -> bool:
-    """True for a record written by a newer ctdnn_bench (a higher integer schema)."""
-    schema = doc.get("schema") if isinstance(doc, dict) else None
-    return type(schema) is int and schema > SCHEMA
-
-
-_NUM = (int, float)
-_NONE = type(None)
-#: field -> (accepted types, required); bool is refused where a number belongs (see _type_ok)
-_RECORD_FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
-    "key": ((str,), True),
-    "status": ((str,), True),
-    "config": ((dict,), True),
-    "label": ((str,), False),
-    "profile": ((str,), False),
-    "experiments": ((list,), False),
-    "final": ((dict,), False),
-    "history": ((dict,), False),
-    "stalled": ((bool, _NONE), False),
-    "converged": ((bool, _NONE), False),
-    "diverged_at": ((int, _NONE), False),
-    "wall_time": ((*_NUM, _NONE), False),
-    "dataset": ((dict,), False),
-    "data_identity": ((dict, _NONE), False),
-    "basis_domain": ((str,), False),
-}
-_CONFIG_FIELDS: dict[str, tuple[type, ...]] = {
-    "dataset": (str,),
-    "seed_init": (int,),
-    "seed_split": (int,),
-    "seed_batch": (int,),
-    "model": (dict,),
-    "train": (dict,),
-}
-_MODEL_FIELDS: dict[str, tuple[type, ...]] = {
-    "architecture": (str,),
-    "basis": (str,),
-    "degree": (int,),
-    "domain": (str, _NONE),
-    "final_time": _NUM,
-    "n_steps": (int,),
-    "method": (str,),
-    "rtol": _NUM,
-    "atol": _NUM,
-    "adjoint": (bool,),
-}
-_TRAIN_FIELDS: dict[str, tuple[type, ...]] = {"optimizer": (str,), "lr": _NUM, "epochs": (int,), "iterations": (int,)}
-
-
-def _type_ok(value: Any, types: tuple[type, ...]) -> bool:
-    # JSON true/false load as bool, a subclass of int: accept them only where a bool belongs
-    return isinstance(value, types) and (not isinstance(value, bool) or bool in types)
-
-
-def _fields_problem(where: str, doc: dict[str, Any], fields: dict[str, tuple[type, ...]]) -> str | None:
-    for name, types in fields.items():
-        if name not in doc:
-            return f"{where} has no {name!r}"
-        if not _type_ok(doc[name], types):
-            return f"{where}{name!r} is {doc[name]!r}, not a {' or '.join(t.__name__ for t in types)}"
-    return None
-
-
-def record_problem(doc: Any, key: str) -> str | None:
-    """Why ``doc`` (read from ``<key>.json``) is not a usable run record of this schema, or None if it is."""
-    if not isinstance(doc, dict):
-        return f"not a run record (a JSON {type(doc).__name__}, not an object)"
-    schema = doc.get("schema")
-    if is_newer(doc):
-        return (
-            f"written by a newer ctdnn_bench (record schema {schema}; this version reads schema {SCHEMA}): refused; "
-            "upgrade ctdnn_bench to use it"
-        )
-    if type(schema) is not int or schema != SCHEMA:
-        return f"not a ctdnn_bench run record of schema {SCHEMA} (schema {schema!r})"
-    for name, (types, required) in _RECORD_FIELDS.items():
-        if name not in doc:
-            if required:
-                return f"has no {name!r}"
-        elif not _type_ok(doc[name], types):
-            return f"{name!r} is {doc[name]!r}, not a {' or '.join(t.__name__ for t in types)}"
-    if doc["key"] != key:
-        return f"its key {doc['key']!r} does not match its file name"
-    if doc["status"] not in ("ok", "diverged"):
-        return f"unknown status {doc['status']!r}"
-    cfg = doc["config"]
-    return (
-        _fields_problem("config ", cfg, _CONFIG_FIELDS)
-        or _fields_problem("config model ", cfg["model"], _MODEL_FIELDS)
-        or _fields_problem("config train ", cfg["train"], _TRAIN_FIELDS)
-        or _numbers_problem(doc)
-    )
-
-
-#: The few text entries a record has among its numbers (GNvpro's stopping reason and its trust-region actions).
-_TEXT_FINAL = frozenset({"optimizer_stop"})
-_TEXT_HISTORY = frozenset({"action"})
-
-
-def _numbers_problem(doc: dict[str, Any]) -> str | None:
-    """Final metrics must be numbers (or flags, or null), histories lists of numbers: the report computes with them."""
-    for name, value in (doc.get("final") or {}).items():
-        if not _type_ok(value, (*_NUM, bool, _NONE, *((str,) if name in _TEXT_FINAL else ()))):
-            return f"final {name!r} is {value!r}, not a number"
-    for name, values in (doc.get("history") or {}).items():
-        kinds = (*_NUM, bool, _NONE, *((str,) if name in _TEXT_HISTORY else ()))
-        if not isinstance(values, list) or not all(_type_ok(v, kinds) for v in values):
-            return f"history {name!r} is not a list of numbers"
-    if not all(isinstance(e, str) for e in doc.get("experiments", [])):
-        return "'experiments' is not a list of names"
-    return None
-
-
 # ------------------------------------------------------------------------------------------------- claims
 
 
@@ -409,52 +298,3 @@ def _heartbeat(path: Path, stop: threading.Event) -> None:
     while not stop.wait(CLAIM_HEARTBEAT_S):
         with contextlib.suppress(OSError):
             os.utime(path)
-
-
-# ------------------------------------------------------------------------------------------------ tidy rows
-
-
-def tidy_row(record: dict[str, Any]) -> dict[str, Any]:
-    """Flatten a record: config fields (model.* and train.* without prefix where unambiguous), final metrics,
-    status flags."""
-    cfg = record["config"]
-    row: dict[str, Any] = {
-        "key": record["key"],
-        "label": record.get("label", ""),
-        "status": record["status"],
-        "stalled": record.get("stalled"),
-        "converged": record.get("converged"),
-        "diverged_at": record.get("diverged_at"),
-        "profile": record.get("profile"),
-        "experiments": ",".join(record.get("experiments", [])),
-        "dataset": cfg["dataset"],
-        "standin": record.get("dataset", {}).get("standin", False),
-        "seed_init": cfg["seed_init"],
-        "seed_split": cfg["seed_split"],
-        "seed_batch": cfg["seed_batch"],
-        "wall_time": record.get("wall_time"),
-    }
-    m, t = cfg["model"], cfg["train"]
-    row.update(
-        {
-            "architecture": m["architecture"],
-            "basis": m["basis"],
-            "degree": m["degree"],
-            "domain": record.get("basis_domain", m["domain"]),
-            "T": m["final_time"],
-            "n_steps": m["n_steps"],
-            "method": m["method"],
-            "rtol": m["rtol"],
-            "atol": m["atol"],
-            "adjoint": m["adjoint"],
-            "optimizer": t["optimizer"],
-            "lr": t["lr"],
-            "epochs": t["epochs"],
-            "iterations_cfg": t["iterations"],
-            "work_units_cfg": t.get("work_units", 0),  # gnvpro's budget (0 = its default); absent in older records
-            "regularizer": t.get("regularizer", "coefficients"),
-            "lr_scaling": t.get("lr_scaling", "none"),
-        }
-    )
-    row.update(record.get("final", {}))
-    return row

@@ -8,7 +8,6 @@ Nothing here imports torch.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import itertools
 import json
 import math
@@ -20,12 +19,16 @@ import pandas as pd
 
 from ctdnn_bench.report.evidence import reference_stalls, run_measures
 from ctdnn_bench.store import ResultsStore, tidy_row
+from ctdnn_bench.variants import TREATMENT_DEFAULTS as LATE_TRAIN_DEFAULTS  # noqa: F401  (importable from here)
+from ctdnn_bench.variants import run_label, task_signature
+
+#: LABEL FLIP (issue 9): True labels each run by ``variants.run_label`` of its config instead of the label stored in
+#: its record ("monomial d=3" = time on [0, T] in every experiment). Off until the report's label constants use the
+#: one vocabulary (tables.NODE_LABELS, table4.TABLE4_LABELS, claims.SCALING_LABELS, ...).
+DERIVED_LABELS = False
 
 #: Labels that play the role of "the monomial basis" and "the Legendre basis" in the claims; see claims.py.
 BENCH_PHASES = ("forward", "backward", "adjoint")
-#: Training fields of the factorial experiment (``ctdnn_bench.training.config.LATE_FIELDS``) and their defaults: left
-#: out of the task signature at the default, so a record keeps its task whether or not it was written with them.
-LATE_TRAIN_DEFAULTS = {"regularizer": "coefficients", "lr_scaling": "none"}
 _BASIS_WORDS = ("monomial", "legendre", "chebyshev", "fourier", "piecewise_linear", "piecewise_constant", "static")
 
 
@@ -62,21 +65,6 @@ def _peak(values: Any) -> float:
     return max(finite) if finite else math.nan
 
 
-def task_signature(config: dict[str, Any]) -> str:
-    """What a run was asked to do, apart from its time basis and seeds: runs with the same signature differ only in
-    ``model.basis``/``degree``/``domain`` and the seeds, so they can be compared like for like."""
-    cfg = json.loads(json.dumps(config))
-    for key in ("label", "seed_init", "seed_batch"):
-        cfg.pop(key, None)
-    for key in ("basis", "degree", "domain"):
-        cfg.get("model", {}).pop(key, None)
-    train = cfg.get("train", {})
-    for key, default in LATE_TRAIN_DEFAULTS.items():  # records written before these fields existed lack them
-        if train.get(key, default) == default:
-            train.pop(key, None)
-    return hashlib.sha256(json.dumps(cfg, sort_keys=True).encode()).hexdigest()[:12]
-
-
 def _extra_columns(record: dict[str, Any]) -> dict[str, Any]:
     hist = record.get("history") or {}
     final = record.get("final") or {}
@@ -109,6 +97,8 @@ def load_runs(results_dir: str | Path, profile: str | None = None) -> Runs:
             continue
         try:
             row = {**tidy_row(rec), **_extra_columns(rec)}
+            if DERIVED_LABELS:
+                row["label"] = run_label(rec["config"])
         except (ValueError, KeyError, TypeError) as exc:
             runs.notes.append(f"skipped unreadable record {path.name} ({type(exc).__name__}: {exc})")
             continue

@@ -17,6 +17,7 @@ import torch
 from ctdnn_bench import validate as v
 from ctdnn_bench.errors import ConfigError
 from ctdnn_bench.models import ModelConfig
+from ctdnn_bench.variants import task_signature
 
 OPTIMIZERS = ("adam", "adam_meganet", "rmsprop", "gnvpro")
 LOSSES = ("half_mse", "l1")
@@ -207,6 +208,11 @@ class RunConfig:
         dev = torch.device(self.device)
         if dev.type == "cuda" and not torch.cuda.is_available():
             raise ConfigError(f"device {self.device!r} requested, but torch sees no CUDA device here; use --device cpu")
+
+    def task(self) -> str:
+        """What this run is asked to do apart from its variant and seeds (:func:`ctdnn_bench.variants.task_signature`,
+        torch-free, so that the report computes it from a record's config)."""
+        return task_signature(self.to_dict())
 
     def key(self) -> str:
         """16 hex digits of the sha256 of the canonical JSON config, without ``label`` (it does not change results)

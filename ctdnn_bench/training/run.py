@@ -11,7 +11,8 @@ from typing import Any
 
 from ctdnn_bench.data.identity import data_identity
 from ctdnn_bench.environment import environment
-from ctdnn_bench.store import SCHEMA, ResultsStore
+from ctdnn_bench.record import RunRecord
+from ctdnn_bench.store import ResultsStore
 from ctdnn_bench.training.baseline import linear_baseline
 from ctdnn_bench.training.config import RunConfig
 from ctdnn_bench.training.loop import Progress
@@ -145,29 +146,28 @@ def _train_and_record(
     summaries = {}
     for cfg, result in zip(cfgs, results, strict=True):
         is_stalled = stalled(result["history"], cfg.train.stall_ratio)
-        record = {
-            "schema": SCHEMA,
-            "key": cfg.key(),
-            "experiments": list(experiments),
-            "profile": profile,
-            "label": cfg.label,
-            "config": cfg.to_dict(),
-            "basis_domain": str(cfg.model.make_basis().domain),
-            **result,
-            "stalled": is_stalled,
-            "converged": result["status"] == "ok" and not is_stalled,
-            "dataset": {
+        record = RunRecord(
+            key=cfg.key(),
+            experiments=tuple(experiments),
+            profile=profile,
+            label=cfg.label,
+            config=cfg.to_dict(),
+            basis_domain=str(cfg.model.make_basis().domain),
+            **result,  # status, reason, diverged_at, history, final, history_unit (and group, if stacked)
+            stalled=is_stalled,
+            converged=result["status"] == "ok" and not is_stalled,
+            dataset={
                 "name": cfg.dataset,
                 "standin": bool(getattr(data, "standin", False)),
                 "provenance": str(getattr(data, "provenance", getattr(data, "description", ""))),
             },
-            "data_identity": identity,
-            "baseline": baseline,
-            "environment": environment(),
-            "started": started.isoformat(timespec="seconds"),
-            "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "wall_time": wall,
-        }
+            data_identity=identity,
+            baseline=baseline,
+            environment=environment(),
+            started=started.isoformat(timespec="seconds"),
+            finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            wall_time=wall,
+        )
         store.write(record, replace=True)  # a stale record stays readable until this rename replaces it
         summaries[cfg.key()] = {
             "key": cfg.key(),
