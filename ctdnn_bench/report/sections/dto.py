@@ -14,6 +14,7 @@ import pandas as pd
 
 from ctdnn_bench.report import figures as fg
 from ctdnn_bench.report import tables as tb
+from ctdnn_bench.report import training_figures as tf
 from ctdnn_bench.report.inputs import Runs
 from ctdnn_bench.report.labels import DTO_LABELS, TABLE2_ARCHS, TABLE2_OPTIMIZERS, dataset_name, describe_runs
 from ctdnn_bench.report.sections.common import Context, curve_t, datasets, dto_runs, histories, parts_by_arch
@@ -26,7 +27,7 @@ def draw_objective(runs: Runs, parts: dict[str, pd.DataFrame], short: str, big_t
     """One panel per architecture: GNvpro's objective against work units, per label."""
     fig, axes = fg.new_figure(1, len(parts), width=10.5, height=3.4)
     for ax, (arch, p) in zip(axes.flat, parts.items(), strict=True):
-        fg.plot_objective_vs_work(ax, histories(runs, p, GNVPRO_LABELS), title=f"{short}: {arch}, T = {big_t:g}")
+        tf.plot_objective_vs_work(ax, histories(runs, p, GNVPRO_LABELS), title=f"{short}: {arch}, T = {big_t:g}")
     return fig
 
 
@@ -79,7 +80,7 @@ def draw_dof(points: pd.DataFrame, at_t: pd.DataFrame, big_t: float) -> Any:
     for i, (ax, ds) in enumerate(zip(axes.flat, names, strict=True)):
         name = dataset_name(at_t[at_t["dataset"] == ds], short=True)
         last = i == len(names) - 1
-        fg.plot_error_vs_dof(ax, points[points["dataset"] == ds], title=f"{name}, T = {big_t:g}", legend=last)
+        tf.plot_error_vs_dof(ax, points[points["dataset"] == ds], title=f"{name}, T = {big_t:g}", legend=last)
     return fig
 
 

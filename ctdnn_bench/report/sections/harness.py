@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from ctdnn_bench.report import figures as fg
+from ctdnn_bench.report import harness_figures as hf
 from ctdnn_bench.report import tables as tb
 from ctdnn_bench.report.inputs import WorkPrecision, latest_benchmarks
 from ctdnn_bench.report.sections.common import Context
@@ -30,7 +31,7 @@ BENCH_COLUMNS = ("group", "name", "basis", "degree", "phase", "median", "stddev"
 def draw_times(latest: pd.DataFrame) -> Any:
     """Median time per call of each benchmark."""
     fig, axes = fg.new_figure(1, 1, width=10.5, height=max(2.2, 0.2 * len(latest) + 0.8))
-    fg.plot_bench_times(axes[0, 0], latest, title="median time per call")
+    hf.plot_bench_times(axes[0, 0], latest, title="median time per call")
     return fig
 
 
@@ -38,7 +39,7 @@ def draw_nfe(latest: pd.DataFrame, nfe_cols: list[str]) -> Any:
     """Function evaluations per call of the benchmarks that record them."""
     sub = latest.dropna(subset=nfe_cols, how="all")
     fig, axes = fg.new_figure(1, 1, width=10.5, height=max(2.2, 0.2 * len(sub) + 0.8))
-    fg.plot_bench_nfe(axes[0, 0], sub, nfe_cols, title="function evaluations per call")
+    hf.plot_bench_nfe(axes[0, 0], sub, nfe_cols, title="function evaluations per call")
     return fig
 
 
@@ -75,7 +76,7 @@ def _add_bench(s: Section, bench: pd.DataFrame) -> None:
 def draw_work_precision(rows: pd.DataFrame) -> Any:
     """Error at T against NFE, per basis, points labelled with rtol."""
     fig, axes = fg.new_figure(1, 1, width=6.5, height=4.0)
-    fg.plot_work_precision(axes[0, 0], rows, title="work-precision, dopri5")
+    hf.plot_work_precision(axes[0, 0], rows, title="work-precision, dopri5")
     return fig
 
 
@@ -118,7 +119,7 @@ def draw_asv(asv: pd.DataFrame, ranked: list[str]) -> Any:
     fig, axes = fg.new_figure(rows, 2, width=10.5, height=2.8)
     for ax, bench in zip(axes.flat, ranked, strict=False):
         h = asv[asv["benchmark"] == bench]
-        fg.plot_asv_history(ax, h, title=bench, unit=str(h["unit"].iloc[0]))
+        hf.plot_asv_history(ax, h, title=bench, unit=str(h["unit"].iloc[0]))
     for ax in list(axes.flat)[len(ranked) :]:
         ax.set_visible(False)
     return fig

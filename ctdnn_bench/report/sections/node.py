@@ -13,6 +13,7 @@ import pandas as pd
 
 from ctdnn_bench.report import figures as fg
 from ctdnn_bench.report import table4 as t4
+from ctdnn_bench.report import training_figures as tf
 from ctdnn_bench.report.inputs import Runs
 from ctdnn_bench.report.labels import NODE_LABELS, dataset_name, describe_runs, node_order
 from ctdnn_bench.report.sections.common import Context, histories
@@ -33,9 +34,9 @@ def draw_nfe(runs: Runs, g: pd.DataFrame, labels: list[str], short: str) -> Any:
     """Train and validation error against cumulative NFE, and the NFE totals per variant."""
     fig, axes = fg.new_figure(1, 3, width=10.5, height=3.3)
     hist = histories(runs, g, labels)
-    fg.plot_error_vs_nfe(axes[0, 0], hist, column="train_rel_err", title=f"{short}: train")
-    fg.plot_error_vs_nfe(axes[0, 1], hist, column="val_rel_err", title=f"{short}: validation")
-    fg.plot_nfe_bars(axes[0, 2], _nfe_totals(g, labels), title="cumulative training NFE")
+    tf.plot_error_vs_nfe(axes[0, 0], hist, column="train_rel_err", title=f"{short}: train")
+    tf.plot_error_vs_nfe(axes[0, 1], hist, column="val_rel_err", title=f"{short}: validation")
+    tf.plot_nfe_bars(axes[0, 2], _nfe_totals(g, labels), title="cumulative training NFE")
     return fig
 
 

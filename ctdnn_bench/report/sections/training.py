@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from ctdnn_bench.report import figures as fg
+from ctdnn_bench.report import training_figures as tf
 from ctdnn_bench.report.inputs import Runs
 from ctdnn_bench.report.labels import dataset_name, describe_runs
 from ctdnn_bench.report.sections.common import Context, curve_t, datasets, dto_runs, histories, parts_by_arch
@@ -55,7 +56,7 @@ def draw_curves(runs: Runs, parts: dict[str, pd.DataFrame], spec: CurveSpec, sho
     fig, axes = fg.new_figure(1, len(parts), width=10.5, height=3.4)
     for ax, (arch, p) in zip(axes.flat, parts.items(), strict=True):
         hist = histories(runs, p, spec.labels)
-        fg.plot_error_curves(ax, hist, x="epoch", columns=spec.columns, title=f"{short}: {arch}, T = {big_t:g}")
+        tf.plot_error_curves(ax, hist, x="epoch", columns=spec.columns, title=f"{short}: {arch}, T = {big_t:g}")
     return fig
 
 
