@@ -33,6 +33,7 @@ from ctdnn_bench.report.labels import (
 )
 from ctdnn_bench.report.paired import MIN_CI_N
 from ctdnn_bench.report.reference import BASELINES, COUNT_COLUMNS, EXPECTED_THETA, reference_table
+from ctdnn_bench.report.table4 import node_table
 from ctdnn_bench.report.view import Cell, HtmlTable, fmt
 
 #: A Table-2 task: ``(dataset, T, architecture, optimizer, budget)`` and its runs.
@@ -297,6 +298,7 @@ __all__ = [
     "frame_table",
     "mean_ci_text",
     "node_order",
+    "node_table",
     "optimizer_of",
     "reference_table",
     "stat_cell",
