@@ -102,9 +102,9 @@ GAP_PATH: tuple[tuple[str, Cell], ...] = (
 GAP = "gap: monomial [0,T] / Legendre [-1,1]"
 
 
-def contrasts() -> list[Contrast]:
-    """Every effect the analysis reports (see the module docstring)."""
-    out = [
+def _main_effects() -> list[Contrast]:
+    """Each factor's effect, averaged over the other factors."""
+    return [
         _diff("time scaling (raw [0,T] - unit [0,1])", "main", cells(domain=RAW), cells(domain=UNIT)),
         _diff("centering ([0,1] - [-1,1])", "main", cells(domain=UNIT), cells(domain=SYM)),
         _diff(
@@ -121,6 +121,12 @@ def contrasts() -> list[Contrast]:
         ),
         _diff("regularizer (coefficients - L2-in-time)", "main", cells(reg=COEF), cells(reg=L2T)),
         _diff("learning rate (one lr - lr T^-k, on [0,T])", "main", cells(domain=RAW), cells(domain=RAW, lr=MATCHED)),
+    ]
+
+
+def _interactions() -> list[Contrast]:
+    """How much one factor's effect changes with another."""
+    return [
         _interaction(
             "time scaling x regularizer (coefficients - L2-in-time)",
             cells(domain=RAW, reg=COEF),
@@ -149,11 +155,15 @@ def contrasts() -> list[Contrast]:
             cells(domain=RAW, reg=L2T),
             cells(domain=RAW, reg=L2T, lr=MATCHED),
         ),
-        _diff(GAP, "gap path", [GAP_PATH[0][1]], [GAP_PATH[-1][1]]),
     ]
-    for (_, a), (step, b) in itertools.pairwise(GAP_PATH):
-        out.append(_diff(step, "gap path", [a], [b]))
-    return out
+
+
+def contrasts() -> list[Contrast]:
+    """Every effect the analysis reports (see the module docstring): main effects, interactions, the gap and the
+    steps of the gap path."""
+    gap = [_diff(GAP, "gap path", [GAP_PATH[0][1]], [GAP_PATH[-1][1]])]
+    steps = [_diff(step, "gap path", [a], [b]) for (_, a), (step, b) in itertools.pairwise(GAP_PATH)]
+    return [*_main_effects(), *_interactions(), *gap, *steps]
 
 
 def has_factorial(table: pd.DataFrame) -> bool:

@@ -1,4 +1,6 @@
-"""Figure functions: each takes a matplotlib ``Axes`` (and data), draws on it and returns it.
+"""Figure functions: each takes a matplotlib ``Axes`` (and data), draws on it and returns it. Here: the report's
+style, colours, SVG embedding and log axes, and the basis and conditioning figures; training figures are in
+:mod:`ctdnn_bench.report.training_figures`, the harnesses' in :mod:`ctdnn_bench.report.harness_figures`.
 
 No pyplot and no global state: :func:`new_figure` makes a :class:`matplotlib.figure.Figure` (Agg canvas) and
 :func:`to_svg` turns it into an SVG string for inline embedding, inside :func:`figure_style` (the report's fonts
@@ -9,10 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import io
-import itertools
 import re
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, cast
 
 import matplotlib as mpl
@@ -41,7 +42,6 @@ COLORS: dict[str, str] = {
     "piecewise_linear": "#e377c2",
     "piecewise_constant": "#7f7f7f",
 }
-PHASE_COLORS = {"forward": "#1f77b4", "backward": "#ff7f0e", "adjoint": "#2ca02c", "": "#7f7f7f"}
 _FALLBACK = sns.color_palette("tab10").as_hex()
 
 RC: dict[str, Any] = {
@@ -115,7 +115,7 @@ def readable_log(ax: Axes, axis: str = "y") -> Axes:
     return ax
 
 
-def _log_if_wide(ax: Axes, values: Sequence[float] | np.ndarray | pd.Series, axis: str = "y") -> None:
+def log_if_wide(ax: Axes, values: Sequence[float] | np.ndarray | pd.Series, axis: str = "y") -> None:
     """Log scale with readable labels if the positive values span more than a factor 3, else a linear axis."""
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v) & (v > 0)]
@@ -176,259 +176,4 @@ def plot_conditioning(ax: Axes, cond: pd.DataFrame, column: str = "cond_matrix",
     ax.set_ylabel("condition number")
     ax.set_title(title)
     ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
-    return ax
-
-
-# ------------------------------------------------------------------------------------------ training curves
-
-
-def _mean_band(frames: Sequence[pd.DataFrame], x: str, y: str) -> pd.DataFrame:
-    stacked = pd.concat([f[[x, y]] for f in frames if x in f and y in f and len(f)], ignore_index=True)
-    if stacked.empty:
-        return stacked
-    return stacked.groupby(x)[y].agg(["mean", "min", "max", "count"]).reset_index()
-
-
-def plot_error_curves(
-    ax: Axes,
-    histories: Mapping[str, Sequence[pd.DataFrame]],
-    *,
-    x: str = "epoch",
-    columns: Mapping[str, str] | None = None,
-    title: str = "",
-    logy: bool = True,
-) -> Axes:
-    """Error vs epoch per variant: mean over seeds (line) and min-max band.
-
-    Args:
-        histories: variant label -> one history DataFrame per seed.
-        x: the x column (``epoch`` or ``iteration``).
-        columns: y column -> line style; default train error dashed, validation error solid.
-    """
-    columns = columns or {"train_rel_err": "--", "val_rel_err": "-"}
-    seen: list[float] = []
-    for label, frames in histories.items():
-        for col, style in columns.items():
-            band = _mean_band(frames, x, col)
-            if band.empty:
-                continue
-            ax.plot(band[x], band["mean"], style, color=color(label), lw=1.4, marker="o" if len(band) < 3 else None)
-            seen += [*band["min"], *band["max"]]
-            if band["count"].max() > 1:
-                ax.fill_between(band[x], band["min"], band["max"], color=color(label), alpha=0.15, lw=0)
-    handles = [mpl.lines.Line2D([], [], color=color(lab), lw=2, label=lab) for lab in histories]
-    handles += [mpl.lines.Line2D([], [], color="0.3", ls=s, label=_nice(c)) for c, s in columns.items()]
-    ax.legend(handles=handles, frameon=True, framealpha=0.85, ncols=1)
-    if logy:
-        _log_if_wide(ax, seen)
-    ax.set_xlabel(x)
-    ax.set_ylabel("relative error")
-    ax.set_title(title)
-    return ax
-
-
-def _nice(column: str) -> str:
-    return {"train_rel_err": "train", "val_rel_err": "validation", "train_loss": "train loss"}.get(column, column)
-
-
-def plot_error_vs_nfe(
-    ax: Axes, histories: Mapping[str, Sequence[pd.DataFrame]], *, column: str = "val_rel_err", title: str = ""
-) -> Axes:
-    """Error vs cumulative training NFE (forward + backward), one thin line per seed (paper Figure 6)."""
-    seen: list[float] = []
-    for label, frames in histories.items():
-        for i, f in enumerate(frames):
-            if column not in f or "cum_nfe_forward" not in f or f.empty:
-                continue
-            nfe = f["cum_nfe_forward"] + f.get("cum_nfe_backward", 0)
-            ax.plot(
-                nfe,
-                f[column],
-                "-",
-                marker="o",
-                ms=2.5 if len(f) > 3 else 5,
-                color=color(label),
-                lw=1.2,
-                alpha=0.85,
-                label=label if i == 0 else None,
-            )
-            seen += list(f[column])
-    _log_if_wide(ax, seen)
-    ax.set_xlabel("cumulative training NFE (forward + backward)")
-    ax.set_ylabel(f"{_nice(column)} relative error")
-    ax.xaxis.set_major_formatter(mpl.ticker.EngFormatter(sep=""))
-    ax.legend(frameon=True, framealpha=0.85)
-    ax.set_title(title)
-    return ax
-
-
-def plot_objective_vs_work(
-    ax: Axes, histories: Mapping[str, Sequence[pd.DataFrame]], *, column: str = "objective", title: str = ""
-) -> Axes:
-    """GNvpro: objective against work units spent, one thin step line per seed, colour = variant (basis).
-
-    Args:
-        histories: variant label -> one GNvpro history DataFrame per seed (columns ``work_units`` and ``column``;
-            rows where theta did not move repeat the objective, hence the steps).
-        column: the y column (``objective``: loss + regularization with the ridge decoder; or ``train_rel_err``).
-    """
-    seen: list[float] = []
-    for label, frames in histories.items():
-        for i, f in enumerate(frames):
-            if column not in f or "work_units" not in f or f.empty:
-                continue
-            ax.plot(
-                f["work_units"],
-                f[column],
-                drawstyle="steps-post",
-                color=color(label),
-                lw=1.2,
-                alpha=0.85,
-                label=label if i == 0 else None,
-            )
-            seen += list(f[column])
-    _log_if_wide(ax, seen)
-    ax.set_xlabel("work units (objective + gradient 2, Gauss-Newton product 2, trial 1)")
-    ax.set_ylabel(_nice(column) if column != "objective" else "objective (loss + regularization)")
-    ax.legend(frameon=True, framealpha=0.85)
-    ax.set_title(title)
-    return ax
-
-
-def plot_nfe_bars(ax: Axes, nfe: pd.DataFrame, *, title: str = "") -> Axes:
-    """Stacked horizontal bars of mean cumulative forward and backward training NFE per variant.
-
-    Args:
-        nfe: index = variant label (the tick label); columns ``forward`` and ``backward``.
-    """
-    y = np.arange(len(nfe))
-    ax.barh(y, nfe["forward"], color="#1f77b4", label="forward")
-    ax.barh(y, nfe["backward"], left=nfe["forward"], color="#ff7f0e", label="backward (adjoint)")
-    ax.set_yticks(y, [str(i) for i in nfe.index])
-    ax.invert_yaxis()
-    ax.set_xlabel("mean cumulative training NFE")
-    ax.xaxis.set_major_formatter(mpl.ticker.EngFormatter(sep=""))
-    ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=2)
-    ax.set_title(title)
-    return ax
-
-
-def plot_error_vs_dof(ax: Axes, points: pd.DataFrame, *, title: str = "", legend: bool = True) -> Axes:
-    """Test error (mean +- std over seeds) vs number of weights theta; colour = variant, marker = architecture.
-
-    Args:
-        points: columns ``label, architecture, theta, mean, std``.
-    """
-    markers = {"resnet": "o", "hamiltonian": "s"}
-    for _, r in points.iterrows():
-        ax.errorbar(
-            r["theta"],
-            r["mean"],
-            yerr=0 if pd.isna(r["std"]) else r["std"],
-            fmt=markers.get(r["architecture"], "^"),
-            color=color(r["label"]),
-            ms=5,
-            capsize=2,
-        )
-    for _arch, g in points.groupby("architecture"):
-        g = g[g["label"].str.startswith("legendre")].sort_values("theta")
-        ax.plot(g["theta"], g["mean"], "-", color="0.6", lw=0.8, zorder=0)
-    if legend:
-        labels = list(dict.fromkeys(points["label"]))
-        handles = [mpl.lines.Line2D([], [], color=color(lab), marker="o", ls="", label=lab) for lab in labels]
-        handles += [mpl.lines.Line2D([], [], color="0.3", marker=m, ls="", label=a) for a, m in markers.items()]
-        ax.legend(handles=handles, frameon=False, fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5))
-    ax.set_xscale("log")
-    readable_log(ax, "x")
-    _log_if_wide(ax, points["mean"])
-    ax.set_xlabel("weights theta (encoder + dynamics)")
-    ax.set_ylabel("test relative error")
-    ax.set_title(title)
-    return ax
-
-
-# ----------------------------------------------------------------------------------------------- harnesses
-
-
-def plot_bench_times(ax: Axes, bench: pd.DataFrame, *, title: str = "") -> Axes:
-    """Median time per benchmark (ms; bar = median, whisker = stddev), coloured by phase."""
-    b = bench.sort_values(["group", "name"]).reset_index(drop=True)
-    y = np.arange(len(b))
-    ax.barh(
-        y,
-        b["median"] * 1e3,
-        xerr=b["stddev"].fillna(0) * 1e3,
-        color=[PHASE_COLORS.get(p, "#7f7f7f") for p in b["phase"]],
-        error_kw={"lw": 0.8, "capsize": 2},
-    )
-    ax.set_yticks(y, [_short(n) for n in b["name"]], fontsize=7)
-    ax.invert_yaxis()
-    ax.set_xscale("log")
-    readable_log(ax, "x")
-    ax.set_xlabel("median time per call (ms)")
-    handles = [mpl.patches.Patch(color=c, label=p) for p, c in PHASE_COLORS.items() if p and p in set(b["phase"])]
-    if handles:
-        ax.legend(handles=handles, frameon=False, loc="lower right")
-    ax.set_title(title)
-    return ax
-
-
-def _short(name: str, width: int = 48) -> str:
-    name = name.removeprefix("test_")
-    return name if len(name) <= width else name[: width - 1] + "…"
-
-
-def plot_bench_nfe(ax: Axes, bench: pd.DataFrame, columns: Sequence[str], *, title: str = "") -> Axes:
-    """Function evaluations per call recorded by the benchmarks (``extra_info`` columns), grouped bars."""
-    b = bench.sort_values(["group", "name"]).reset_index(drop=True)
-    y = np.arange(len(b))
-    h = 0.8 / max(len(columns), 1)
-    for i, col in enumerate(columns):
-        ax.barh(y + i * h - 0.4 + h / 2, b[col].astype(float), height=h, label=col)
-    ax.set_yticks(y, [_short(n) for n in b["name"]], fontsize=7)
-    ax.invert_yaxis()
-    ax.set_xlabel("function evaluations per call")
-    ax.legend(frameon=False, loc="lower right")
-    ax.set_title(title)
-    return ax
-
-
-def plot_work_precision(ax: Axes, wp: pd.DataFrame, *, title: str = "") -> Axes:
-    """Work-precision diagram: NFE vs error, one line per basis, one point per tolerance (geometric mean over seeds).
-
-    Args:
-        wp: columns ``basis, rtol, nfe, error`` (see :func:`ctdnn_bench.workprecision.work_precision`).
-    """
-    agg = wp.groupby(["basis", "rtol"]).agg(
-        nfe=("nfe", "mean"), error=("error", lambda e: float(np.exp(np.log(e).mean())))
-    )
-    agg = agg.reset_index()
-    for basis, g in agg.groupby("basis", sort=False):
-        g = g.sort_values("rtol")
-        key = {"monomial [0,T]": "monomial[raw] d=3", "monomial [0,1]": "monomial[0,1] d=3"}.get(str(basis), str(basis))
-        ax.plot(g["error"], g["nfe"], "-o", ms=4, color=color(key), label=str(basis))
-    ref = agg[agg["basis"] == agg["basis"].iloc[0]] if len(agg) else agg
-    for _, r in ref.iterrows():
-        ax.annotate(f"{r['rtol']:.0e}", (r["error"], r["nfe"]), textcoords="offset points", xytext=(4, -10), fontsize=7)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("relative error at T (vs reference solve)")
-    ax.set_ylabel("NFE per forward solve")
-    readable_log(ax, "y")
-    ax.legend(frameon=False)
-    ax.set_title(title)
-    return ax
-
-
-def plot_asv_history(ax: Axes, history: pd.DataFrame, *, title: str = "", unit: str = "") -> Axes:
-    """One asv benchmark over commits (ordered by commit date), one line per parameter combination (at most 8)."""
-    commits = history.groupby("commit")["date"].min().sort_values()
-    pos = {c: i for i, c in enumerate(commits.index)}
-    for params, g in itertools.islice(history.groupby("params", sort=True), 8):
-        g = g.assign(x=g["commit"].map(pos)).groupby("x")["value"].mean()
-        ax.plot(g.index, g.values, "-o", ms=3, label=params or "(no parameters)")
-    ax.set_xticks(range(len(pos)), [c[:8] for c in commits.index], rotation=45, ha="right", fontsize=7)
-    ax.set_ylabel(unit or "value")
-    ax.set_title(title, fontsize=9)
-    ax.legend(frameon=False, fontsize=6)
     return ax

@@ -1,6 +1,8 @@
 """The page: the report's one jinja2 environment and :func:`build_page`, which returns the HTML string.
 
-Nothing here writes files (only :func:`ctdnn_bench.report.write_report` does).
+:func:`build_page` runs the section builders of :data:`ctdnn_bench.report.sections.SECTIONS` in order, renders each
+section's introduction from its template, numbers the figures and renders ``index.html``. Nothing here writes files
+(only :func:`ctdnn_bench.report.write_report` does).
 """
 
 from __future__ import annotations
@@ -11,43 +13,46 @@ import time
 from typing import Any
 
 import jinja2
-import pandas as pd
 from markupsafe import Markup
 
-from ctdnn_bench.report import claims as cl
-from ctdnn_bench.report import factors as fa
-from ctdnn_bench.report import tables as tb
 from ctdnn_bench.report.inputs import Inputs
-from ctdnn_bench.report.sections import (
-    _values,
-    run_counts,
-    section_asv,
-    section_attribution,
-    section_bases,
-    section_claims,
-    section_conditioning,
-    section_curves,
-    section_environment,
-    section_factors,
-    section_harness,
-    section_node,
-    section_reference,
-    section_table2,
-    section_table3,
-    section_table4,
-)
+from ctdnn_bench.report.sections import SECTIONS, make_context, summary
+from ctdnn_bench.report.view import Prose, Section
 
 
 @functools.cache
 def environment() -> jinja2.Environment:
-    """The report's one jinja2 environment (templates from the package, autoescaping on)."""
+    """The report's one jinja2 environment: templates from the package, autoescaping for HTML (the section prose,
+    ``*.txt``, is plain text that the page escapes where it is shown)."""
     return jinja2.Environment(
         loader=jinja2.PackageLoader("ctdnn_bench.report", "templates"),
-        autoescape=True,
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), disabled_extensions=("txt",), default=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+
+def render_prose(prose: Prose) -> list[str]:
+    """The paragraphs of ``templates/sections/<name>.txt`` (blank lines between paragraphs; lines joined by a
+    space)."""
+    text = environment().get_template(f"sections/{prose.name}.txt").render(**prose.values)
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    return [" ".join(line.strip() for line in p.strip().splitlines()) for p in paragraphs]
+
+
+def with_prose(section: Section) -> Section:
+    """The section with its rendered prose before its other introduction paragraphs."""
+    if section.prose is not None:
+        section.intro[:0] = render_prose(section.prose)
+    return section
+
+
+def number_figures(sections: list[Section]) -> None:
+    """Number the figures 1, 2, ... in page order."""
+    figures = [f for s in sections for f in s.figures]
+    for number, f in enumerate(figures, start=1):
+        f.number = number
 
 
 def build_page(inputs: Inputs, *, generated: str | None = None, env: dict[str, Any] | None = None) -> str:
@@ -61,62 +66,20 @@ def build_page(inputs: Inputs, *, generated: str | None = None, env: dict[str, A
     from ctdnn_bench.environment import environment as current_env
 
     start = time.perf_counter()
-    env = current_env() if env is None else env
     generated = generated or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    table = inputs.runs.table
-    notes = list(inputs.notes)
-    cond_for_claims = inputs.conditioning.table
-    claims = cl.evaluate_claims(table, cond_for_claims)
-    effects = fa.factor_effects(table) if fa.has_factorial(table) else pd.DataFrame()
-    if effects.empty:
-        attribution_title = "Time scaling or orthogonality?"
-        attribution = cl.attribution_summary(cl.scaling_vs_orthogonality(table))
-    else:
-        attribution_title = "Why does Legendre help?"
-        attribution = " ".join(fa.gap_sentences(effects)) or "see the factor analysis"
-    sections = [
-        section_claims(claims),
-        section_attribution(table) if effects.empty else section_factors(effects, inputs.conditioning),
-        section_bases(inputs.conditioning),
-        section_conditioning(inputs.conditioning),
-        *section_curves(inputs.runs, table),
-        section_node(inputs.runs, table),
-        section_table4(table),
-        section_table2(inputs.runs, table),
-        section_table3(table),
-        section_harness(inputs.bench, inputs.workprecision),
-        section_asv(inputs.asv),
-        section_reference(table),
-    ]
-    sections.append(section_environment(inputs, generated, env))
-    number = 0
-    for s in sections:
-        for f in s.figures:
-            number += 1
-            f.number = number
-    standin = ""
-    if not table.empty and "standin" in table and table["standin"].fillna(False).astype(bool).any():
-        standin = (
-            f"Rows marked '{tb.STANDIN}' come from a data set generated by ctdnn_bench because the paper's DCR file "
-            "(Zenodo 10.5281/zenodo.21537966) was not available; they say nothing about the paper's DCR numbers."
-        )
+    ctx = make_context(inputs, generated, current_env() if env is None else env)
+    sections = [with_prose(build(ctx)) for build in SECTIONS.values()]
+    number_figures(sections)
     css = environment().loader.get_source(environment(), "style.css")[0]  # type: ignore[union-attr]
     return (
         environment()
         .get_template("index.html")
         .render(
+            **summary(ctx),
             css=Markup(css),
-            env=env,
-            profile=inputs.profile or ", ".join(str(p) for p in _values(table, "profile")) or "none",
-            n_runs=len(table),
+            env=ctx.env,
             generated=generated,
             render_seconds=f"{time.perf_counter() - start:.1f}",
             sections=sections,
-            claims=claims,
-            run_counts=run_counts(table),
-            standin=standin,
-            attribution_title=attribution_title,
-            attribution=attribution,
-            input_notes=notes,
         )
     )

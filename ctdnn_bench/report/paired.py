@@ -86,6 +86,25 @@ def _no_spread(x: np.ndarray) -> bool:
     return bool(np.ptp(x) <= 1e-12 * max(1.0, float(np.abs(x).max())))
 
 
+def _bootstrap_ci(
+    x: np.ndarray, method: str, confidence: float, n_resamples: int, random_state: int
+) -> tuple[float, float]:
+    """The bootstrap CI of the mean of ``x`` by ``method`` (NaN bounds where the method is undefined)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # BCa warns (and returns NaN) on nearly degenerate resamples
+        res = stats.bootstrap(
+            (x,),
+            np.mean,
+            confidence_level=confidence,
+            n_resamples=n_resamples,
+            method=method,
+            random_state=random_state,
+            vectorized=True,
+            axis=-1,
+        )
+    return float(res.confidence_interval.low), float(res.confidence_interval.high)
+
+
 def mean_ci(
     values: Sequence[float] | np.ndarray,
     *,
@@ -111,19 +130,7 @@ def mean_ci(
         v = float(x[0])  # exactly (the mean of equal floats can be off in the last bit)
         return Effect(n, v, v, v, "all values equal", 0.0, v, v)
     for method in ("BCa", "percentile"):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # BCa warns (and returns NaN) on nearly degenerate resamples
-            res = stats.bootstrap(
-                (x,),
-                np.mean,
-                confidence_level=confidence,
-                n_resamples=n_resamples,
-                method=method,
-                random_state=random_state,
-                vectorized=True,
-                axis=-1,
-            )
-        lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
+        lo, hi = _bootstrap_ci(x, method, confidence, n_resamples, random_state)
         if math.isfinite(lo) and math.isfinite(hi):
             return Effect(n, mean, lo, hi, f"{method} bootstrap, {n_resamples} resamples", sd, lo_v, hi_v)
     return Effect(n, mean, math.nan, math.nan, "bootstrap failed", sd, lo_v, hi_v)

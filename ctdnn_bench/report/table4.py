@@ -1,19 +1,24 @@
-"""The paper's Table 4: neural-ODE parameters, test error and NFE by polynomial degree, against the static neural ODE.
+"""The neural-ODE tables: the paper's Table 4 (by polynomial degree, against the static neural ODE) and the table of
+every neural-ODE task (errors, parameters, function evaluations).
 
-Cells aggregate seeds as ``mean [95% CI] (n)``, the CI from Student's t over the finished runs; the change against
-static is paired by seed. The authors' known numbers (paper.md Sec. 8) stand beside the rows they belong to, each with
-its provenance tag. Nothing here imports torch.
+Rows are variant labels of the tidy run table (columns ``task``, ``dataset``, ``label``, ``status``, ``seed_init``,
+the error, NFE and parameter columns). In Table 4, cells aggregate seeds as ``mean [95% CI] (n)``, the CI from
+Student's t over the finished runs; the change against static is paired by seed; the authors' known numbers
+(:data:`ctdnn_bench.report.reference.TABLE4_AUTHORS`) stand beside the rows they belong to. Nothing here imports torch.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import pandas as pd
 from scipy import stats
 
-from ctdnn_bench.report.tables import Cell, HtmlTable, dataset_name, fmt, node_order
+from ctdnn_bench.report.cells import stat_cell
+from ctdnn_bench.report.labels import NODE_LABEL_NOTES, NODE_LABELS, dataset_name, node_order, optimizer_name
+from ctdnn_bench.report.paired import MIN_CI_N
+from ctdnn_bench.report.reference import TABLE4_AUTHORS
+from ctdnn_bench.report.view import Cell, HtmlTable, fmt
 
 #: Rows of Table 4 (labels of :data:`ctdnn_bench.experiments.TABLE4_VARIANTS`).
 TABLE4_LABELS = (
@@ -27,32 +32,6 @@ TABLE4_LABELS = (
 )
 #: Labels only Table 4 runs: a neural-ODE task with none of them belongs to the ``node`` experiment alone.
 _SWEEP_ONLY = ("legendre d=4", "legendre d=5", "monomial d=4", "monomial d=5")
-
-#: How each optimizer name reads in the report (which Adam a run used matters: paper.md Sec. 2.8).
-OPTIMIZER_NAMES = {
-    "adam": "Adam (torch: bias correction by step)",
-    "adam_meganet": "Meganet ADAM (bias correction by epoch, eps inside the sqrt)",
-    "rmsprop": "RMSprop",
-}
-
-_REV3 = "the revision's '3 basis functions', i.e. degree 2"
-#: The authors' numbers by (data set, row): paper.md Sec. 8, with provenance tags.
-TABLE4_AUTHORS: dict[tuple[str, str], str] = {
-    ("spiral", "static"): "252 parameters; test error 8.2132 ± 0.3433 (5 seeds, revised protocol) [C-rev]",
-    ("spiral", "legendre d=3"): "1008 parameters (published 'degree 3') [C-rev]",
-    ("spiral", "legendre d=4"): "1260 parameters [C-rev]",
-    ("spiral", "legendre d=5"): "1512 parameters [C-rev]",
-    ("spiral", "monomial d=3"): "1008 parameters [C-rev]",
-    ("spiral", "monomial d=4"): "1260 parameters [C-rev]",
-    ("spiral", "monomial d=5"): "1512 parameters [C-rev]",
-    ("elm", "static"): "1965 parameters; test error (global) 0.273 ± 0.003; test NFE ≈ 99 [C-rev]",
-    ("elm", "legendre d=3"): f"Legendre, {_REV3}: 5095 parameters; 0.249 ± 0.029; test NFE ≈ 240 [C-rev]",
-    ("elm", "monomial d=3"): f"monomial, {_REV3}: 5095 parameters; 0.273 ± 0.010; test NFE ≈ 219 [C-rev]",
-    ("cdr", "static"): "3557 parameters; test error (global) 0.0216 ± 0.0042; test NFE ≈ 94 [C-rev]",
-    ("cdr", "legendre d=3"): f"Legendre, {_REV3}: 6687 parameters; 0.0131 (1 seed); test NFE 422 [C-rev]",
-    ("cdr", "monomial d=3"): f"monomial, {_REV3}: 6687 parameters; 0.0215 (1 seed); test NFE 194 [C-rev]",
-    ("dcr", "static"): "15737 parameters; test error (global) 2.07 ± 0.91 [C-rev]",
-}
 
 
 def mean_ci(values: pd.Series | list[float], level: float = 0.95) -> tuple[float, float, float, int]:
@@ -72,13 +51,8 @@ def ci_text(mean: float, lower: float, upper: float, n: int, *, signed: bool = F
     """``mean [lower, upper] (n=..)``; without bounds for n < 2."""
     if n == 0:
         return "n/a"
-
-    def num(x: float) -> str:
-        text = fmt(x)
-        return f"+{text}" if signed and x > 0 else text
-
-    bounds = f" [{num(lower)}, {num(upper)}]" if not math.isnan(lower) else ""
-    return f"{num(mean)}{bounds} (n={n})"
+    bounds = f" [{fmt(lower, signed=signed)}, {fmt(upper, signed=signed)}]" if not math.isnan(lower) else ""
+    return f"{fmt(mean, signed=signed)}{bounds} (n={n})"
 
 
 def _error_cell(runs: pd.DataFrame, column: str) -> Cell:
@@ -117,12 +91,40 @@ def _mean_cell(runs: pd.DataFrame, columns: tuple[str, ...], *, finished_only: b
 def _task_caption(g: pd.DataFrame) -> str:
     first = g.iloc[0]
     steps = f"{int(first['iterations_cfg'])} iterations" if first.get("iterations_cfg") else f"{first['epochs']} ep."
-    optimizers = ", ".join(OPTIMIZER_NAMES.get(str(o), str(o)) for o in sorted(g["optimizer"].unique()))
+    optimizers = ", ".join(optimizer_name(o) for o in sorted(g["optimizer"].unique()))
     adj = "adjoint" if bool(first["adjoint"]) else "backprop through the solver"
     return (
         f"{dataset_name(g)} · {first['method']}, rtol {first['rtol']:g}, atol {first['atol']:g}, {adj} · {steps} · "
         f"{optimizers} lr {first['lr']:g} · seeds {', '.join(str(int(s)) for s in sorted(g['seed_init'].unique()))}"
     )
+
+
+TABLE4_HEADER = [
+    "variant",
+    "parameters",
+    "test error, mean [95% CI]",
+    "Δ test error vs static, paired by seed",
+    "test error (global)",
+    "training NFE fwd / bwd",
+    "test NFE",
+    "probe backward NFE default / seminorm",
+    "authors (paper.md §8)",
+]
+
+
+def _table4_row(ds: str, lab: str, r: pd.DataFrame, static: pd.DataFrame) -> list[Cell]:
+    params = "total" if "total" in r else "theta"
+    return [
+        Cell(lab),
+        Cell(", ".join(fmt(v) for v in sorted(set(r[params].dropna().astype(int)))) or "n/a"),
+        _error_cell(r, "test_rel_err"),
+        Cell("(reference)") if lab == "static" else _delta_cell(r, static, "test_rel_err"),
+        _error_cell(r, "test_rel_err_global") if ds != "spiral" else Cell("n/a"),
+        _mean_cell(r, ("nfe_forward_train", "nfe_backward_train"), finished_only=False),
+        _mean_cell(r, ("test_nfe_forward",)),
+        _mean_cell(r, ("probe_nfe_backward_default", "probe_nfe_backward_seminorm")),
+        Cell(TABLE4_AUTHORS.get((ds, lab), ""), "ref wrap"),
+    ]
 
 
 def table4(table: pd.DataFrame) -> HtmlTable | None:
@@ -133,43 +135,18 @@ def table4(table: pd.DataFrame) -> HtmlTable | None:
     tasks = [(k, g) for k, g in node.groupby("task") if g["label"].isin(_SWEEP_ONLY).any()]
     if not tasks:
         return None
-    header = [
-        "variant",
-        "parameters",
-        "test error, mean [95% CI]",
-        "Δ test error vs static, paired by seed",
-        "test error (global)",
-        "training NFE fwd / bwd",
-        "test NFE",
-        "probe backward NFE default / seminorm",
-        "authors (paper.md §8)",
-    ]
     out = HtmlTable(
         id="table4",
         caption="Table 4 analogue: neural ODE by polynomial degree, against the static (time-invariant) neural ODE",
-        header=header,
+        header=list(TABLE4_HEADER),
+        notes=table4_notes(),
     )
     for _task, g in sorted(tasks, key=lambda kg: node_order(kg[1])):
         ds = str(g["dataset"].iloc[0])
-        out.rows.append([Cell(_task_caption(g), "group", colspan=len(header))])
+        out.rows.append([Cell(_task_caption(g), "group", colspan=len(TABLE4_HEADER))])
         static = g[g["label"] == "static"]
         for lab in [lab for lab in TABLE4_LABELS if lab in set(g["label"])]:
-            r = g[g["label"] == lab]
-            params = "total" if "total" in r else "theta"
-            out.rows.append(
-                [
-                    Cell(lab),
-                    Cell(", ".join(fmt(v) for v in sorted(set(r[params].dropna().astype(int)))) or "n/a"),
-                    _error_cell(r, "test_rel_err"),
-                    Cell("(reference)") if lab == "static" else _delta_cell(r, static, "test_rel_err"),
-                    _error_cell(r, "test_rel_err_global") if ds != "spiral" else Cell("n/a"),
-                    _mean_cell(r, ("nfe_forward_train", "nfe_backward_train"), finished_only=False),
-                    _mean_cell(r, ("test_nfe_forward",)),
-                    _mean_cell(r, ("probe_nfe_backward_default", "probe_nfe_backward_seminorm")),
-                    Cell(TABLE4_AUTHORS.get((ds, lab), ""), "ref wrap"),
-                ]
-            )
-    out.notes = table4_notes()
+            out.rows.append(_table4_row(ds, lab, g[g["label"] == lab], static))
     return out
 
 
@@ -193,6 +170,77 @@ def table4_notes() -> list[str]:
     ]
 
 
-def optimizer_name(name: Any) -> str:
-    """The report's name of an optimizer (:data:`OPTIMIZER_NAMES`)."""
-    return OPTIMIZER_NAMES.get(str(name), str(name))
+NODE_HEADER = [
+    "variant",
+    "params",
+    "train error",
+    "val error",
+    "test error",
+    "test error (global)",
+    "train NFE fwd",
+    "train NFE bwd",
+    "test NFE",
+    "probe bwd NFE default / seminorm",
+]
+NODE_NOTES = [
+    f"Errors are relative errors, mean [95% bootstrap CI] over seeds (mean ± std with fewer than {MIN_CI_N}). "
+    "Spiral: errors per region (train t in [0, 16], validation [16, 20], test [20, 25]), each integrated from "
+    "the true state at the region's start; no global error. Surrogates: per-sample mean relative L2 error; "
+    "'global' is ||P - C||_F / ||C||_F, the metric of the authors' Python code.",
+    "Training NFE counts every evaluation of the vector field during training (forward and adjoint solves), "
+    "including runs that diverged (up to the divergence); test NFE is one forward solve of the test split.",
+    "Probe: backward NFE of one forward + backward pass of the trained model on a fixed training batch, with the "
+    "adjoint's default error norm (which includes the parameter adjoint, whose scale depends on the basis) and "
+    "with the seminorm (state and state adjoint only; torchdiffeq adjoint_options=dict(norm='seminorm')).",
+]
+
+
+def _probe_cell(runs: pd.DataFrame) -> Cell:
+    """Mean probe backward NFE under the default norm / the seminorm (runs recorded before the probe: n/a)."""
+    cols = ("probe_nfe_backward_default", "probe_nfe_backward_seminorm")
+    if not all(c in runs and runs[c].notna().any() for c in cols):
+        return Cell("n/a")
+    return Cell(" / ".join(fmt(runs[c].dropna().mean(), 4) for c in cols))
+
+
+def _node_task_row(g: pd.DataFrame) -> list[Cell]:
+    """The group row of a neural-ODE task: data set, solver, tolerances, gradient method and budget."""
+    first = g.iloc[0]
+    steps = f"{int(first['iterations_cfg'])} iterations" if first.get("iterations_cfg") else f"{first['epochs']} ep."
+    adj = "adjoint" if bool(first["adjoint"]) else "backprop through the solver"
+    task = f"{dataset_name(g)} · {first['method']}, rtol {first['rtol']:g}, atol {first['atol']:g}, {adj}, {steps}"
+    return [Cell(task, "group", colspan=len(NODE_HEADER))]
+
+
+def _node_variant_row(lab: str, r: pd.DataFrame) -> list[Cell]:
+    return [
+        Cell(lab + (f" ({NODE_LABEL_NOTES[lab]})" if lab in NODE_LABEL_NOTES else ""), "wrap"),
+        Cell(fmt(r["theta"].iloc[0]) if "theta" in r else "n/a"),
+        stat_cell(r, "train_rel_err"),
+        stat_cell(r, "val_rel_err"),
+        stat_cell(r, "test_rel_err"),
+        stat_cell(r, "test_rel_err_global") if "test_rel_err_global" in r else Cell("n/a"),
+        stat_cell(r, "nfe_forward_train", 4, finished_only=False),
+        stat_cell(r, "nfe_backward_train", 4, finished_only=False),
+        stat_cell(r, "test_nfe_forward", 4),
+        _probe_cell(r),
+    ]
+
+
+def node_table(table: pd.DataFrame) -> HtmlTable | None:
+    """The neural-ODE table: per task (group rows) and variant, parameters, errors, training and test NFE."""
+    if table.empty or "architecture" not in table:
+        return None
+    node = table[table["architecture"] == "node"]
+    if node.empty:
+        return None
+    out = HtmlTable(
+        id="node-table",
+        caption="Neural ODE (optimize-then-discretize): errors, parameters and function evaluations",
+        header=list(NODE_HEADER),
+        notes=list(NODE_NOTES),
+    )
+    for _task, g in sorted(node.groupby("task"), key=lambda kg: node_order(kg[1])):
+        out.rows.append(_node_task_row(g))
+        out.rows += [_node_variant_row(lab, g[g["label"] == lab]) for lab in NODE_LABELS if lab in set(g["label"])]
+    return out
