@@ -358,8 +358,6 @@ def train_config_from_args(args: argparse.Namespace) -> Any:
     d = base.get("model", {})
     if d.get("basis") == "static":
         d.setdefault("degree", 0)
-    if "label" not in base:
-        base["label"] = f"{d.get('basis', 'legendre')} d={d.get('degree', 3)}"
     return RunConfig.from_dict(base)
 
 

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ctdnn_bench.errors import ResultsError
+from ctdnn_bench.variants import run_label
 
 SCHEMA = 1
 
@@ -269,11 +270,12 @@ class RunRecord:
 
     def tidy_row(self) -> dict[str, Any]:
         """One row of the tidy table: config fields (model.* and train.* without prefix where unambiguous), final
-        metrics, status flags. ``label`` is the stored label."""
+        metrics, status flags. ``label`` is :func:`ctdnn_bench.variants.run_label` of the config (what the run's weights
+        were), not the label stored with the record, which older versions spelled differently."""
         cfg = self.config
         row: dict[str, Any] = {
             "key": self.key,
-            "label": self.label,
+            "label": run_label(cfg),
             "status": self.status,
             "stalled": self.stalled,
             "converged": self.converged,

@@ -504,11 +504,11 @@ def test_attribution_failed_fraction_is_a_difference() -> None:
     assert row["dominant effect"] == "time scaling"
 
 
-def test_attribution_skips_t_equal_one_and_uses_node_raw_labels() -> None:
+def test_attribution_skips_t_equal_one_and_reads_node_runs_by_the_same_labels() -> None:
     assert cl.scaling_vs_orthogonality(three_variants(0.4, 0.1, 0.1, big_t=1.0)).empty
     t = frame(
-        node("monomial[raw] d=3", 0, 9000.0, T=25.0),
-        node("monomial d=3", 0, 1000.0, T=25.0),
+        node("monomial d=3", 0, 9000.0, T=25.0),  # raw time [0, T], as in Table 2
+        node("monomial[0,1] d=3", 0, 1000.0, T=25.0),
         node(cl.LEGENDRE, 0, 1000.0, T=25.0),
     )
     attr = cl.scaling_vs_orthogonality(t)
@@ -602,3 +602,30 @@ def test_c1_from_records_on_disk_with_the_new_measures(tmp_path: Path) -> None:
     assert res.evidence["ELM neural ODE T=1: NFE to validation error 0.34"].startswith("3")
     c2 = cl.claim_c2(table)
     assert c2.evidence["node: function-space gradient peak ratio monomial/Legendre"].startswith("1x [1x, 1x]")
+
+
+# ------------------------------------------------------------------------------------------- roles of labels
+
+
+def test_paper_roles_pick_the_authors_monomial_of_each_architecture() -> None:
+    t = frame(
+        run("monomial d=3", 0),  # resnet: the authors' MATLAB monomial, time on [0, T]
+        run("monomial[0,1] d=3", 0),
+        node("monomial[0,1] d=3", 0, 1000.0),  # neural ODE: the revised code's monomial, time on [0, 1]
+        node("monomial d=3", 0, 1000.0),
+        node(cl.LEGENDRE, 0, 1000.0),
+    )
+    roles = cl.paper_roles(t)["label"].tolist()
+    assert roles == [cl.MONOMIAL, "monomial[0,1] d=3", cl.MONOMIAL, "monomial d=3", cl.LEGENDRE]
+    assert t["label"].tolist()[0] == "monomial d=3"  # the caller's table is not modified
+
+
+def test_c1_compares_the_neural_ode_monomial_on_unit_time_only() -> None:
+    jitter = [1.0, 1.05, 0.95, 1.1, 0.9]
+    legendre = [node(cl.LEGENDRE, s, 1000.0 * jitter[(s + 2) % 5], T=25.0) for s in range(5)]
+    unit = [node("monomial[0,1] d=3", s, 9000.0 * jitter[s], T=25.0) for s in range(5)]
+    raw = [node("monomial d=3", s, 9000.0 * jitter[s], T=25.0) for s in range(5)]
+    by_label = cl.claim_c1(frame(*unit, *legendre))
+    by_role = cl.claim_c1(frame(*(dict(r, label=cl.MONOMIAL) for r in unit), *legendre))
+    assert by_label == by_role and by_label.evidence
+    assert "no neural-ODE task has both 'monomial[0,1] d=3'" in cl.claim_c1(frame(*raw, *legendre)).explanation

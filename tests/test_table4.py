@@ -17,9 +17,7 @@ from ctdnn_bench.report.table4 import TABLE4_LABELS, mean_ci, table4
 def test_table4_grid_and_spiral_parameter_counts() -> None:
     runs = experiment_configs("table4", "quick")
     assert {c.dataset for c in runs} == set(PROFILES["quick"].table4_datasets)
-    # the report's rows are still the stored labels of before issue 9 ("monomial d=k" was [0, 1] in the neural ODEs)
-    # until the label flip in report/inputs.py: then this becomes a plain equality
-    assert [v.label.replace("[0,1]", "") for v in TABLE4_VARIANTS] == list(TABLE4_LABELS)
+    assert [v.label for v in TABLE4_VARIANTS] == list(TABLE4_LABELS)  # one label per variant in every table
     counts = {}
     for c in runs:
         if c.dataset == "spiral":

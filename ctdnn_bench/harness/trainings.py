@@ -17,7 +17,6 @@ TRAININGS: dict[str, RunConfig] = {
         dataset="elm",
         model=ModelConfig(architecture="resnet", basis=basis, degree=3),
         train=TrainConfig(epochs=2, eval_every=2),
-        label=f"{basis} d=3",
     )
     for basis in ("legendre", "monomial")
 }

@@ -1,10 +1,10 @@
 """Scaling vs orthogonality: how much of the monomial basis's trouble is the time domain, how much the basis.
 
-"Monomial" in Table 2 is time on [0, T] (the authors' MATLAB), in the neural-ODE runs time mapped to [0, 1] (the
-authors' revised code). Where a task also has the other monomial variant, three runs per seed separate the two
-effects: monomial on [0, T] (``raw``), monomial on [0, 1] (``unit``) and Legendre. ``time scaling`` compares raw with
-unit, ``orthogonality`` unit with Legendre (ratios for most metrics, differences for the failed fraction), and
-``dominant effect`` names the larger one. This module reads the run table only; it does not depend on the claim
+The authors' monomial is time on [0, T] in Table 2 (their MATLAB) and time mapped to [0, 1] in the neural ODEs (their
+revised code). Where a task has both monomial variants, three runs per seed separate the two effects: monomial on
+[0, T] (``raw``), monomial on [0, 1] (``unit``) and Legendre. ``time scaling`` compares raw with unit,
+``orthogonality`` unit with Legendre (ratios for most metrics, differences for the failed fraction), and ``dominant
+effect`` names the larger one. This module reads the run table only; it does not depend on the claim
 rules of :mod:`ctdnn_bench.report.claims`.
 """
 
@@ -16,9 +16,10 @@ from typing import Any
 
 import pandas as pd
 
-#: (experiment, monomial on raw time, monomial on unit time) label pairs; Legendre is ``legendre d=3`` in both.
-SCALING_LABELS = {"table2": ("monomial d=3", "monomial[0,1] d=3"), "node": ("monomial[raw] d=3", "monomial d=3")}
-LEGENDRE = "legendre d=3"  # the same label as ``claims.LEGENDRE`` (not imported: no dependency on the claims package)
+from ctdnn_bench.variants import variant
+
+#: The three variants compared (labels of :mod:`ctdnn_bench.variants`): monomial on raw time, on unit time, Legendre.
+RAW, UNIT, LEGENDRE = variant("monomial", 3, "raw").label, variant("monomial", 3, "unit").label, "legendre d=3"
 EFFECT_RATIO = 1.25  # a ratio below this (either way) counts as "no effect"
 EFFECT_DIFF = 0.10  # a difference of failed fractions below this counts as "no effect"
 VARIANTS = ("raw", "unit", "legendre")
@@ -88,13 +89,12 @@ def _variants(g: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], int] | None:
     """The raw, unit and Legendre runs of one task on the seeds all three share, and the number of those seeds;
     None where the task lacks a variant, shares no seed, or is a Table-2 task at T <= 1 (raw and unit coincide)."""
     labels = set(g["label"])
-    pair = next((v for v in SCALING_LABELS.values() if set(v) <= labels and LEGENDRE in labels), None)
-    if pair is None:
+    if not {RAW, UNIT, LEGENDRE} <= labels:
         return None
     first = g.iloc[0]
     if first["architecture"] != "node" and float(first["T"]) <= 1.0:
         return None  # on [0, 1] raw and unit time coincide
-    parts = {name: g[g["label"] == lab] for name, lab in zip(VARIANTS, (*pair, LEGENDRE), strict=True)}
+    parts = {name: g[g["label"] == lab] for name, lab in zip(VARIANTS, (RAW, UNIT, LEGENDRE), strict=True)}
     seeds = set.intersection(*(set(p["seed_init"]) for p in parts.values()))
     if not seeds:
         return None

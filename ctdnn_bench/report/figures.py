@@ -27,7 +27,6 @@ from matplotlib.figure import Figure
 #: One colour per variant label, the same in every figure.
 COLORS: dict[str, str] = {
     "monomial d=3": "#d62728",
-    "monomial[raw] d=3": "#8c1515",
     "monomial[0,1] d=3": "#ff7f0e",
     "legendre d=3": "#1f77b4",
     "legendre d=4": "#4a98c9",
@@ -161,7 +160,7 @@ def plot_conditioning(ax: Axes, cond: pd.DataFrame, column: str = "cond_matrix",
             continue  # independent of T: one line is enough
         g = g.sort_values("degree")
         label = f"{basis} [0,T], T={big_t:g}" if domain == "raw" else f"{basis} ({domain})"
-        hue = color("monomial[raw] d=3" if domain == "raw" else ("monomial[0,1] d=3" if basis == "monomial" else basis))
+        hue = color("monomial d=3" if domain == "raw" else ("monomial[0,1] d=3" if basis == "monomial" else basis))
         ax.plot(
             g["degree"],
             g[column],

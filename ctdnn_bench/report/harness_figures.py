@@ -75,7 +75,7 @@ def plot_work_precision(ax: Axes, wp: pd.DataFrame, *, title: str = "") -> Axes:
     agg = agg.reset_index()
     for basis, g in agg.groupby("basis", sort=False):
         g = g.sort_values("rtol")
-        key = {"monomial [0,T]": "monomial[raw] d=3", "monomial [0,1]": "monomial[0,1] d=3"}.get(str(basis), str(basis))
+        key = {"monomial [0,T]": "monomial d=3", "monomial [0,1]": "monomial[0,1] d=3"}.get(str(basis), str(basis))
         ax.plot(g["error"], g["nfe"], "-o", ms=4, color=color(key), label=str(basis))
     ref = agg[agg["basis"] == agg["basis"].iloc[0]] if len(agg) else agg
     for _, r in ref.iterrows():

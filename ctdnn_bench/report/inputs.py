@@ -25,12 +25,7 @@ from ctdnn_bench.report.bench_inputs import (
 from ctdnn_bench.report.evidence import reference_stalls, run_measures
 from ctdnn_bench.store import ResultsStore, tidy_row
 from ctdnn_bench.variants import TREATMENT_DEFAULTS as LATE_TRAIN_DEFAULTS  # noqa: F401  (importable from here)
-from ctdnn_bench.variants import run_label, task_signature
-
-#: LABEL FLIP (issue 9): True labels each run by ``variants.run_label`` of its config instead of the label stored in
-#: its record ("monomial d=3" = time on [0, T] in every experiment). Off until the report's label constants use the
-#: one vocabulary (tables.NODE_LABELS, table4.TABLE4_LABELS, claims.SCALING_LABELS, ...).
-DERIVED_LABELS = False
+from ctdnn_bench.variants import task_signature
 
 
 @dataclass
@@ -98,8 +93,6 @@ def load_runs(results_dir: str | Path, profile: str | None = None) -> Runs:
             continue
         try:
             row = {**tidy_row(rec), **_extra_columns(rec)}
-            if DERIVED_LABELS:
-                row["label"] = run_label(rec["config"])
         except (ValueError, KeyError, TypeError) as exc:
             runs.notes.append(f"skipped unreadable record {path.name} ({type(exc).__name__}: {exc})")
             continue

@@ -15,11 +15,13 @@ import pandas as pd
 
 from ctdnn_bench.report.evidence import PAPER_BUDGET, TOY_DATASETS
 from ctdnn_bench.report.view import fmt
+from ctdnn_bench.variants import DATASETS, DTO_VARIANTS, NODE_DATASETS, NODE_VARIANTS, VARIANTS
 
-#: The page's one dataset order: toy spiral, then the authors' data sets ELM, CDR, DCR; anything else after them.
-DATASET_ORDER = ("spiral", "elm", "cdr", "dcr")
+#: The page's one dataset order (the package's, :data:`ctdnn_bench.variants.NODE_DATASETS`): toy spiral, then the
+#: authors' data sets ELM, CDR, DCR; anything else after them.
+DATASET_ORDER = NODE_DATASETS
 #: The authors' data sets, written in upper case.
-REAL_DATASETS = ("elm", "cdr", "dcr")
+REAL_DATASETS = DATASETS
 
 
 def dataset_rank(name: str, *, toy_last: bool = False) -> int:
@@ -68,26 +70,12 @@ def optimizer_rank(name: str) -> int:
     return TABLE2_OPTIMIZERS.index(name) if name in TABLE2_OPTIMIZERS else len(TABLE2_OPTIMIZERS)
 
 
-DTO_LABELS = (
-    "monomial d=3",
-    "monomial[0,1] d=3",
-    "legendre d=3",
-    "legendre d=4",
-    "legendre d=5",
-    "legendre d=6",
-    "none",
-)
-NODE_LABELS = ("static", "monomial d=3", "monomial[raw] d=3", "legendre d=3")
-LABEL_NOTES = {
-    "monomial d=3": "time on [0, T] (authors' MATLAB)",
-    "monomial[0,1] d=3": "time mapped to [0, 1]",
-    "none": "one weight set per step",
-}
-NODE_LABEL_NOTES = {
-    "monomial d=3": "time mapped to [0, 1]",
-    "monomial[raw] d=3": "time on [0, T] (v1 code)",
-    "static": "weights constant in time",
-}
+#: The columns of Table 2 and the rows of the neural-ODE table, in order (labels of :mod:`ctdnn_bench.variants`: a
+#: label means the same variant in every table).
+DTO_LABELS = tuple(v.label for v in DTO_VARIANTS)
+NODE_LABELS = tuple(v.label for v in NODE_VARIANTS)
+#: What a label means, where the label alone does not say it (each from the variant's own note).
+LABEL_NOTES = {label: VARIANTS[label].note for label in ("monomial d=3", "monomial[0,1] d=3", "none", "static")}
 STANDIN = "DCR stand-in (generated, not the paper's data)"
 #: Fixed-grid architectures that get rows in Table 2 (the Leapfrog network was a column of the first version's).
 TABLE2_ARCHS = ("resnet", "hamiltonian", "leapfrog")

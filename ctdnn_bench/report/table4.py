@@ -15,23 +15,16 @@ import pandas as pd
 from scipy import stats
 
 from ctdnn_bench.report.cells import stat_cell
-from ctdnn_bench.report.labels import NODE_LABEL_NOTES, NODE_LABELS, dataset_name, node_order, optimizer_name
+from ctdnn_bench.report.labels import LABEL_NOTES, NODE_LABELS, dataset_name, node_order, optimizer_name
 from ctdnn_bench.report.paired import MIN_CI_N
 from ctdnn_bench.report.reference import TABLE4_AUTHORS
 from ctdnn_bench.report.view import Cell, HtmlTable, fmt
+from ctdnn_bench.variants import TABLE4_VARIANTS
 
-#: Rows of Table 4 (labels of :data:`ctdnn_bench.experiments.TABLE4_VARIANTS`).
-TABLE4_LABELS = (
-    "static",
-    "legendre d=3",
-    "legendre d=4",
-    "legendre d=5",
-    "monomial d=3",
-    "monomial d=4",
-    "monomial d=5",
-)
+#: Rows of Table 4 (labels of :data:`ctdnn_bench.variants.TABLE4_VARIANTS`).
+TABLE4_LABELS = tuple(v.label for v in TABLE4_VARIANTS)
 #: Labels only Table 4 runs: a neural-ODE task with none of them belongs to the ``node`` experiment alone.
-_SWEEP_ONLY = ("legendre d=4", "legendre d=5", "monomial d=4", "monomial d=5")
+_SWEEP_ONLY = ("legendre d=4", "legendre d=5", "monomial[0,1] d=4", "monomial[0,1] d=5")
 
 
 def mean_ci(values: pd.Series | list[float], level: float = 0.95) -> tuple[float, float, float, int]:
@@ -214,7 +207,7 @@ def _node_task_row(g: pd.DataFrame) -> list[Cell]:
 
 def _node_variant_row(lab: str, r: pd.DataFrame) -> list[Cell]:
     return [
-        Cell(lab + (f" ({NODE_LABEL_NOTES[lab]})" if lab in NODE_LABEL_NOTES else ""), "wrap"),
+        Cell(lab + (f" ({LABEL_NOTES[lab]})" if lab in LABEL_NOTES else ""), "wrap"),
         Cell(fmt(r["theta"].iloc[0]) if "theta" in r else "n/a"),
         stat_cell(r, "train_rel_err"),
         stat_cell(r, "val_rel_err"),

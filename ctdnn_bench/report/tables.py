@@ -19,7 +19,6 @@ from ctdnn_bench.report.cells import mean_ci_text, stat_cell
 from ctdnn_bench.report.labels import (
     DTO_LABELS,
     LABEL_NOTES,
-    NODE_LABEL_NOTES,
     NODE_LABELS,
     STANDIN,
     TABLE2_ARCHS,
@@ -284,7 +283,6 @@ __all__ = [
     "DTO_LABELS",
     "EXPECTED_THETA",
     "NODE_LABELS",
-    "NODE_LABEL_NOTES",
     "STANDIN",
     "TABLE2_ARCHS",
     "Cell",

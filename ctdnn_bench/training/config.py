@@ -17,7 +17,7 @@ import torch
 from ctdnn_bench import validate as v
 from ctdnn_bench.errors import ConfigError
 from ctdnn_bench.models import ModelConfig
-from ctdnn_bench.variants import task_signature
+from ctdnn_bench.variants import run_label, task_signature
 
 OPTIMIZERS = ("adam", "adam_meganet", "rmsprop", "gnvpro")
 LOSSES = ("half_mse", "l1")
@@ -153,7 +153,8 @@ class RunConfig:
         seed_batch: seed of the minibatch order / training windows.
         dtype: ``float64`` (default; the MATLAB reference is double precision) or ``float32``.
         device: torch device string (``cpu``; ``cuda`` where available).
-        label: a human-readable name of the variant (e.g. ``none``, ``legendre d=3``); not part of the key.
+        label: a human-readable name of the variant (e.g. ``none``, ``legendre d=3``); not part of the key. Empty:
+            :func:`ctdnn_bench.variants.run_label` of the config (the report always labels runs that way).
     """
 
     dataset: str = "elm"
@@ -188,6 +189,8 @@ class RunConfig:
                 f"optimizer 'gnvpro' trains the discretize-then-optimize surrogates (resnet, hamiltonian), not "
                 f"architecture {self.model.architecture!r} (neural ODEs and the spiral task use adam or rmsprop)"
             )
+        if not self.label:  # the one vocabulary's name of the run (see ctdnn_bench.variants)
+            object.__setattr__(self, "label", run_label(self))
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready nested dict (tuples become lists)."""

@@ -36,7 +36,6 @@ from ctdnn_bench.report.attribution import (
     ATTRIBUTION_METRICS,
     EFFECT_DIFF,
     EFFECT_RATIO,
-    SCALING_LABELS,
     attribution_summary,
     scaling_vs_orthogonality,
 )
@@ -48,6 +47,7 @@ from ctdnn_bench.report.claims.base import (
     LEGENDRE,
     MARGIN,
     MONOMIAL,
+    MONOMIAL_TEXT,
     NONE,
     NOT_SUPPORTED,
     SUPPORTED,
@@ -58,6 +58,7 @@ from ctdnn_bench.report.claims.base import (
     Result,
     failure_imputed,
     paired_effect,
+    paper_roles,
 )
 from ctdnn_bench.report.claims.c1 import C1_REJECT, C1_RULE, C1_SUPPORT, claim_c1
 from ctdnn_bench.report.claims.c2 import C2_GRAD_REJECT, C2_GRAD_SUPPORT, C2_RARE, C2_RULE, STALL_FACTOR, claim_c2
@@ -168,10 +169,10 @@ __all__ = [
     "MARGIN",
     "MIN_SEEDS",
     "MONOMIAL",
+    "MONOMIAL_TEXT",
     "NONE",
     "NOT_SUPPORTED",
     "PAPER_BUDGET",
-    "SCALING_LABELS",
     "STALL_FACTOR",
     "SUPPORTED",
     "VERDICTS",
@@ -193,5 +194,6 @@ __all__ = [
     "failure_imputed",
     "growth_per_degree",
     "paired_effect",
+    "paper_roles",
     "scaling_vs_orthogonality",
 ]

@@ -1,9 +1,11 @@
 """The vocabulary every claim rule shares: verdicts, variant labels, :class:`Result` and :class:`Claim`, and the
 run-table helpers that pair runs by seed.
 
-"Monomial" is the run labelled ``monomial d=3``: in Table 2 that is time on [0, T] (the authors' MATLAB), in the
-neural-ODE runs time mapped to [0, 1] (the authors' revised code); :func:`ctdnn_bench.report.attribution.
-scaling_vs_orthogonality` separates the two effects with the other monomial variants.
+"Monomial" is the authors' monomial of a run's architecture (:data:`ctdnn_bench.variants.PAPER_MONOMIAL`): on the
+fixed grids of Table 2 ``monomial d=3``, time on [0, T] (their MATLAB), in the neural ODEs ``monomial[0,1] d=3``,
+time mapped to [0, 1] (their revised code). :func:`paper_roles` gives those runs the role :data:`MONOMIAL` before a
+rule reads the table; :func:`ctdnn_bench.report.attribution.scaling_vs_orthogonality` separates the two effects with
+both monomial variants.
 
 Runs are compared only within a task (the ``task`` column: identical configs apart from the time basis and the
 seeds) and paired by seed (``seed_init``). Failures are kept: :func:`failure_imputed` gives a diverged run the error
@@ -23,11 +25,18 @@ import pandas as pd
 from ctdnn_bench.report import evidence as ev
 from ctdnn_bench.report import paired as st
 from ctdnn_bench.report.paired import Effect
+from ctdnn_bench.variants import PAPER_MONOMIAL
 
 SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE = "supported", "not supported", "inconclusive"
 VERDICTS = (SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE)
 
-MONOMIAL, LEGENDRE, NONE = "monomial d=3", "legendre d=3", "none"
+#: The role of the authors' monomial in the rules (see :func:`paper_roles`), and the labels of Legendre and ``none``.
+MONOMIAL, LEGENDRE, NONE = "monomial", "legendre d=3", "none"
+#: How a rule's text names :data:`MONOMIAL`.
+MONOMIAL_TEXT = (
+    f"the authors' monomial ('{PAPER_MONOMIAL['resnet']}' on the fixed grids, '{PAPER_MONOMIAL['node']}' in the "
+    "neural ODEs)"
+)
 DTO_ARCHS = ("resnet", "hamiltonian")
 ARCHS = (*DTO_ARCHS, "node")
 
@@ -101,6 +110,16 @@ def _fmt(x: float | None, digits: int = 3) -> str:
     if isinstance(x, float) and math.isinf(x):
         return "inf"
     return f"{x:.{digits}g}"
+
+
+def paper_roles(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (a copy) with the label of each run that is the authors' monomial of its architecture
+    (:data:`~ctdnn_bench.variants.PAPER_MONOMIAL`) replaced by the role :data:`MONOMIAL`; every other label stays."""
+    if table.empty or not {"label", "architecture"} <= set(table.columns):
+        return table
+    out = table.copy()
+    out.loc[out["label"] == out["architecture"].map(PAPER_MONOMIAL), "label"] = MONOMIAL
+    return out
 
 
 def _has(table: pd.DataFrame, *cols: str) -> bool:

@@ -32,26 +32,31 @@ from ctdnn_bench.report.claims.base import (
     _pivot,
     _tasks,
     paired_effect,
+    paper_roles,
 )
 from ctdnn_bench.report.claims.gate import _describe, _gate_result, _inconclusive_gate, _no_runs
 from ctdnn_bench.report.evidence import MIN_SEEDS, Gate
 from ctdnn_bench.report.paired import ALPHA
+from ctdnn_bench.variants import PAPER_MONOMIAL
 
+#: The authors' monomial of these tasks' architecture (see :func:`~ctdnn_bench.report.claims.base.paper_roles`).
+MONOMIAL_LABEL = PAPER_MONOMIAL["node"]
 C1_SUPPORT, C1_REJECT = 2.0, 1.25  # NFE ratio monomial / Legendre: "far fewer" >= 2x; "no real saving" < 1.25x
 
 C1_RULE = (
-    f"Neural-ODE tasks (the toy spiral task counts: it is the paper's own neural-ODE evidence; a stand-in never does), "
-    f"'{MONOMIAL}' vs '{LEGENDRE}' paired by seed, >= {MIN_SEEDS} seeds, training finished. Per task two paired log "
-    f"ratios monomial/Legendre: (a) cumulative forward+backward training NFE, the claim's measure; (b) cumulative "
-    f"forward NFE only, which does not depend on the basis's units (backward NFE under torchdiffeq's default adjoint "
-    f"norm includes the parameter adjoint, whose scale does); each with a 95% BCa bootstrap CI and a one-sided t-test "
-    f"on the log ratios, the task's p-value the larger of the two, Holm-corrected across tasks at {ALPHA:g}. Runs "
-    f"that diverged or hit the solver budget are kept, censored at the NFE they had used (a lower bound): a task with "
-    f"a censored Legendre run cannot support, one with a censored monomial run cannot refute. A task supports if "
-    f"both CI lower bounds are >= {C1_SUPPORT:g}x (adjusted p <= {ALPHA:g}); it refutes if both CI upper bounds are "
-    f"< {C1_REJECT:g}x. Supported if every real task supports, not supported if every real task refutes, otherwise "
-    f"inconclusive. Shown, not deciding: NFE to reach a target validation error (the worse of the two variants' "
-    f"median best validation errors) and, where recorded, the end-of-training probe under the adjoint seminorm."
+    "Neural-ODE tasks (the toy spiral task counts: it is the paper's own neural-ODE evidence; a stand-in never "
+    f"does), '{MONOMIAL_LABEL}' vs '{LEGENDRE}' paired by seed, >= {MIN_SEEDS} seeds, training finished. Per task "
+    "two paired log ratios monomial/Legendre: (a) cumulative forward+backward training NFE, the claim's measure; "
+    "(b) cumulative forward NFE only, which does not depend on the basis's units (backward NFE under torchdiffeq's "
+    "default adjoint norm includes the parameter adjoint, whose scale does); each with a 95% BCa bootstrap CI and "
+    "a one-sided t-test on the log ratios, the task's p-value the larger of the two, Holm-corrected across tasks "
+    f"at {ALPHA:g}. Runs that diverged or hit the solver budget are kept, censored at the NFE they had used (a "
+    "lower bound): a task with a censored Legendre run cannot support, one with a censored monomial run cannot "
+    f"refute. A task supports if both CI lower bounds are >= {C1_SUPPORT:g}x (adjusted p <= {ALPHA:g}); it refutes "
+    f"if both CI upper bounds are < {C1_REJECT:g}x. Supported if every real task supports, not supported if every "
+    "real task refutes, otherwise inconclusive. Shown, not deciding: NFE to reach a target validation error (the "
+    "worse of the two variants' median best validation errors) and, where recorded, the end-of-training probe "
+    "under the adjoint seminorm."
 )
 
 LABELS = (MONOMIAL, LEGENDRE)
@@ -181,9 +186,10 @@ def claim_c1(table: pd.DataFrame, conditioning: pd.DataFrame | None = None) -> R
     )
     if not _has(table, "architecture", "nfe_train"):
         return _no_runs(res, "no neural-ODE runs in the results store.", NODE_COMMAND)
+    table = paper_roles(table)
     tasks = _tasks(table[table["architecture"] == "node"], LABELS)
     if not tasks:
-        return _no_runs(res, f"no neural-ODE task has both '{MONOMIAL}' and '{LEGENDRE}' runs.", NODE_COMMAND)
+        return _no_runs(res, f"no neural-ODE task has both '{MONOMIAL_LABEL}' and '{LEGENDRE}' runs.", NODE_COMMAND)
     gates = [ev.gate(g, LABELS, finished=True, toy_ok=True) for g in tasks]
     _describe(res, tasks, gates, LABELS)
     results = _c1_measure(res, tasks, gates)

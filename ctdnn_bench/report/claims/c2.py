@@ -24,6 +24,7 @@ from ctdnn_bench.report.claims.base import (
     INCONCLUSIVE,
     LEGENDRE,
     MONOMIAL,
+    MONOMIAL_TEXT,
     NOT_SUPPORTED,
     SUPPORTED,
     Paired,
@@ -34,6 +35,7 @@ from ctdnn_bench.report.claims.base import (
     _pivot,
     _tasks,
     paired_effect,
+    paper_roles,
 )
 from ctdnn_bench.report.claims.gate import _budget_text, _by_optimizer, _data_text, _n_text, _no_runs
 from ctdnn_bench.report.evidence import MIN_SEEDS, Gate
@@ -46,7 +48,7 @@ C2_RARE = 0.2  # monomial "rarely" fails / spikes: Clopper-Pearson upper bound b
 
 C2_RULE = (
     f"Separately per architecture (ResNet, Hamiltonian, neural ODE; the toy spiral task counts, a stand-in never "
-    f"does), '{MONOMIAL}' vs '{LEGENDRE}' paired by task and seed, pairs pooled over the data sets and T of an "
+    f"does), {MONOMIAL_TEXT} vs '{LEGENDRE}' paired by task and seed, pairs pooled over the data sets and T of an "
     f"architecture (the claim is about training across T), >= {MIN_SEEDS} seeds per task, training finished. A run "
     f"fails if it diverged, hit the solver budget, or stalled: "
     f"its final training error is >= the task's linear least-squares baseline (when recorded) or > {STALL_FACTOR:g}x "
@@ -244,6 +246,7 @@ def _c2_describe(res: Result, per_arch: PerArch) -> list[Gate]:
 def claim_c2(table: pd.DataFrame, conditioning: pd.DataFrame | None = None) -> Result:
     """C2: Legendre trains more stably than monomial (no stalls, no gradient blow-up), per architecture (and per
     optimizer where several exist)."""
+    table = paper_roles(table)
     res = _c2(table)
     _by_optimizer(table, _c2, res)
     return res
@@ -263,7 +266,7 @@ def _c2(table: pd.DataFrame) -> Result:
         return _no_runs(res, "no runs in the results store.", REPRODUCE)
     per_arch = _c2_per_arch(table)
     if not per_arch:
-        return _no_runs(res, f"no task has both '{MONOMIAL}' and '{LEGENDRE}' runs.", REPRODUCE)
+        return _no_runs(res, f"no task has both {MONOMIAL_TEXT} and '{LEGENDRE}' runs.", REPRODUCE)
     all_gates = _c2_describe(res, per_arch)
     stats_by, pvals = _c2_stats(res, per_arch)
     adj = _holm_map(pvals)

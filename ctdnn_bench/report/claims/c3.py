@@ -35,26 +35,30 @@ from ctdnn_bench.report.claims.base import (
     _noninferiority,
     _pivot,
     _tasks,
+    paper_roles,
 )
 from ctdnn_bench.report.claims.gate import _by_optimizer, _describe, _gate_result, _inconclusive_gate, _no_runs
 from ctdnn_bench.report.evidence import MIN_SEEDS, Gate
 from ctdnn_bench.report.paired import ALPHA
+from ctdnn_bench.variants import PAPER_MONOMIAL
 
+#: The authors' monomial of these tasks' architecture (see :func:`~ctdnn_bench.report.claims.base.paper_roles`).
+MONOMIAL_LABEL = PAPER_MONOMIAL["resnet"]
 C3_FAIL_FACTOR = 1.5  # C3 failure to converge: final training error > 1.5x the best variant's, or >= linear
 C3_CONSISTENT = 0.5  # "consistently": Clopper-Pearson lower bound of the monomial failure rate >= this
 
 C3_RULE = (
-    f"ResNet tasks only (Table 2; the claim is about ResNets), real data, '{MONOMIAL}', '{LEGENDRE}' and '{NONE}' "
-    f"on >= {MIN_SEEDS} paired seeds, training finished (learning curve flattened or the paper's full budget). A run "
-    f"fails to converge if it diverged, hit the solver budget, or ended with a training error >= the task's linear "
-    f"least-squares baseline (when recorded) or > {C3_FAIL_FACTOR:g}x the best variant's on the same task and seed. "
-    f"'Consistently': the monomial failure rate, pooled over the ResNet tasks, has a Clopper-Pearson lower bound >= "
-    f"{C3_CONSISTENT:g} (and an exact binomial p <= {ALPHA:g}). 'Similar accuracy with fewer weights': per task, the "
-    f"paired log ratio of test error Legendre/unconstrained has a bootstrap CI upper bound <= log {MARGIN:g} "
-    f"(non-inferiority, margin fixed in advance; one-sided t-test, Holm across tasks), failures given the error "
-    f"{FAIL_ERROR:g}, and Legendre has fewer weights. Supported if all hold on every real ResNet task; not supported "
-    f"if the failure rate's upper bound is < {C3_CONSISTENT:g}, or Legendre is significantly worse than the "
-    f"unconstrained model beyond the margin on some task; otherwise inconclusive."
+    f"ResNet tasks only (Table 2; the claim is about ResNets), real data, '{MONOMIAL_LABEL}', '{LEGENDRE}' and "
+    f"'{NONE}' on >= {MIN_SEEDS} paired seeds, training finished (learning curve flattened or the paper's full "
+    "budget). A run fails to converge if it diverged, hit the solver budget, or ended with a training error >= the "
+    f"task's linear least-squares baseline (when recorded) or > {C3_FAIL_FACTOR:g}x the best variant's on the same "
+    "task and seed. 'Consistently': the monomial failure rate, pooled over the ResNet tasks, has a Clopper-Pearson "
+    f"lower bound >= {C3_CONSISTENT:g} (and an exact binomial p <= {ALPHA:g}). 'Similar accuracy with fewer "
+    "weights': per task, the paired log ratio of test error Legendre/unconstrained has a bootstrap CI upper bound "
+    f"<= log {MARGIN:g} (non-inferiority, margin fixed in advance; one-sided t-test, Holm across tasks), failures "
+    f"given the error {FAIL_ERROR:g}, and Legendre has fewer weights. Supported if all hold on every real ResNet "
+    f"task; not supported if the failure rate's upper bound is < {C3_CONSISTENT:g}, or Legendre is significantly "
+    "worse than the unconstrained model beyond the margin on some task; otherwise inconclusive."
 )
 
 LABELS = (MONOMIAL, LEGENDRE, NONE)
@@ -168,6 +172,7 @@ def _c3_decide(res: Result, rate: FailureRate, acc: Accuracy, passed: Sequence[G
 def claim_c3(table: pd.DataFrame, conditioning: pd.DataFrame | None = None) -> Result:
     """C3: third-order monomial ResNets consistently fail to converge; Legendre gets similar accuracy with fewer
     weights. Decided per optimizer too where several exist (bases are compared within one optimizer)."""
+    table = paper_roles(table)
     res = _c3(table)
     _by_optimizer(table[_col(table, "architecture", "") == "resnet"] if not table.empty else table, _c3, res)
     return res
@@ -186,7 +191,7 @@ def _c3(table: pd.DataFrame) -> Result:
         return _no_runs(res, "no Table-2 (ResNet) runs in the results store.", TABLE2_COMMAND)
     tasks = _tasks(table[table["architecture"] == "resnet"], LABELS)
     if not tasks:
-        return _no_runs(res, f"no ResNet task has '{MONOMIAL}', '{LEGENDRE}' and '{NONE}' runs.", TABLE2_COMMAND)
+        return _no_runs(res, f"no ResNet task has '{MONOMIAL_LABEL}', '{LEGENDRE}' and '{NONE}' runs.", TABLE2_COMMAND)
     gates = [ev.gate(g, LABELS, finished=True) for g in tasks]
     _describe(res, tasks, gates, LABELS)
     rate, acc = _c3_measure(res, tasks, gates)
