@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from ctdnn_bench.report import evidence as ev
+from ctdnn_bench.report import remedies
 
 
 def record(arch: str = "resnet", **kw: Any) -> dict[str, Any]:
@@ -143,19 +144,19 @@ def test_gate_passes_with_five_finished_real_paired_seeds() -> None:
 def test_gate_reasons_and_commands() -> None:
     one = ev.gate(runs(1), LABELS)
     assert set(one.failed) == {ev.SEEDS}
-    cmds = ev.commands([one])
+    cmds = remedies.commands([one])
     assert "ctdnn-bench run table2 --profile standard  (>= 5 seeds)" in cmds
     assert any(c.startswith("ctdnn-bench run table2 --profile quick --seeds 0 20 1 2 3") for c in cmds)
-    assert "fewer than 5 paired seeds: ELM resnet T=1 (1 seed(s))" in ev.summarize_failures([one])
+    assert "fewer than 5 paired seeds: ELM resnet T=1 (1 seed(s))" in remedies.summarize_failures([one])
 
     short = ev.gate(runs(5, finished=False), LABELS)
     assert set(short.failed) == {ev.BUDGET} and "10/10 runs still improving at 0.15%" in short.failed[ev.BUDGET]
-    assert ev.commands([short]) == ["ctdnn-bench run table2 --profile paper  (the paper's full budget; 6 seeds)"]
+    assert remedies.commands([short]) == ["ctdnn-bench run table2 --profile paper  (the paper's full budget; 6 seeds)"]
     assert ev.gate(runs(5, finished=False), LABELS, finished=False).ok  # claims not about final accuracy
 
     standin = ev.gate(runs(5, dataset="dcr", standin=True), LABELS)
     assert standin.failed == {ev.REAL: "generated stand-in data"}
-    assert "DCR_Data.mat" in ev.commands([standin])[0] and "--results-dir" in ev.commands([standin])[0]
+    assert "DCR_Data.mat" in remedies.commands([standin])[0] and "--results-dir" in remedies.commands([standin])[0]
 
     toy = runs(5, dataset="spiral", architecture="node", experiment="node")
     assert ev.gate(toy, LABELS).failed == {ev.REAL: "toy task"}
@@ -163,7 +164,7 @@ def test_gate_reasons_and_commands() -> None:
 
     missing = ev.gate(runs(5), LABELS, measures=("grad_fs_peak",))
     assert missing.failed == {ev.MEASURE: "'grad_fs_peak'"}
-    assert "--results-dir results-new" in ev.commands([missing])[0]
+    assert "--results-dir results-new" in remedies.commands([missing])[0]
 
 
 def test_gate_counts_only_seeds_every_variant_has() -> None:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from ctdnn_bench.report import evidence as ev
 from ctdnn_bench.report import paired as st
+from ctdnn_bench.report import remedies
 from ctdnn_bench.report.claims.base import (
     ARCHS,
     INCONCLUSIVE,
@@ -214,7 +215,9 @@ def _c2_verdicts(
         if not real_g:
             continue
         if any(not gt.ok for gt in real_g):
-            verdicts[arch] = f"{INCONCLUSIVE} (evidence gate: {ev.summarize_failures([g for g in real_g if not g.ok])})"
+            verdicts[arch] = (
+                f"{INCONCLUSIVE} (evidence gate: {remedies.summarize_failures([g for g in real_g if not g.ok])})"
+            )
             continue
         verdicts[arch] = _c2_arch_verdict(res, arch, stats_by.get(arch, {}), adj)
     return verdicts
@@ -239,7 +242,7 @@ def _c2_describe(res: Result, per_arch: PerArch) -> list[Gate]:
     used = pd.concat([g[g["label"].isin(LABELS)] for ts, _g in per_arch.values() for g in ts])
     res.budget, res.n = _budget_text(used), _n_text(all_gates)
     res.data = _data_text([], all_gates)
-    res.gate, res.commands = ev.summarize_failures(all_gates), ev.commands(all_gates)
+    res.gate, res.commands = remedies.summarize_failures(all_gates), remedies.commands(all_gates)
     return all_gates
 
 
@@ -280,6 +283,6 @@ def _c2(table: pd.DataFrame) -> Result:
         if "_fail" in s
     )
     if not verdicts:
-        res.explanation = "no task with real data: " + ev.summarize_failures(all_gates) + "."
+        res.explanation = "no task with real data: " + remedies.summarize_failures(all_gates) + "."
         return res
     return _c2_overall(res, verdicts)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 
 from ctdnn_bench.report import evidence as ev
+from ctdnn_bench.report import remedies
 from ctdnn_bench.report.claims.base import DTO_ARCHS, INCONCLUSIVE, Result, _col, _truthy
 from ctdnn_bench.report.evidence import PAPER_BUDGET, Gate
 
@@ -76,10 +77,10 @@ def _gate_result(gates: Sequence[Gate], base: Result) -> tuple[list[Gate], list[
     task exists or some real task failed the gate (``supported`` needs every real task)."""
     real = [g for g in gates if ev.REAL not in g.failed]
     passed = [g for g in real if g.ok]
-    base.gate = ev.summarize_failures(gates)
-    base.commands = ev.commands(gates)
+    base.gate = remedies.summarize_failures(gates)
+    base.commands = remedies.commands(gates)
     if not real:
-        base.explanation = "no task with real data: " + ev.summarize_failures(gates) + "."
+        base.explanation = "no task with real data: " + remedies.summarize_failures(gates) + "."
         return real, passed, base
     return real, passed, None
 
@@ -96,7 +97,7 @@ def _inconclusive_gate(res: Result, real: Sequence[Gate], extra: str = "") -> Re
     res.verdict = INCONCLUSIVE
     res.explanation = (
         f"{len(blocked)} of {len(real)} real task(s) did not pass the evidence gate ("
-        + ev.summarize_failures(blocked)
+        + remedies.summarize_failures(blocked)
         + ")"
         + (f"; {extra}" if extra else "")
         + "."
