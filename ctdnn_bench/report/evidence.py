@@ -32,6 +32,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ctdnn_bench.variants import DATASETS
+
 MIN_SEEDS = 5  # paired seeds a comparison needs
 #: DTO epochs (paper Sec. 7), neural-ODE iterations, GNvpro work units (maxWorkUnits)
 PAPER_BUDGET = {"epochs": 10_000, "iterations": 2_000, "work_units": 4_000}
@@ -203,7 +205,7 @@ class Gate:
 def task_name(g: pd.DataFrame) -> str:
     """``"ELM resnet T=5 adam"``-style name of a task (the optimizer only when it is not Adam)."""
     r = g.iloc[0]
-    ds = str(r["dataset"]).upper() if str(r["dataset"]) in ("elm", "cdr", "dcr") else str(r["dataset"])
+    ds = str(r["dataset"]).upper() if str(r["dataset"]) in DATASETS else str(r["dataset"])
     arch = "neural ODE" if r.get("architecture") == "node" else str(r.get("architecture"))
     name = f"{ds} {arch} T={float(r['T']):g}"
     opt = str(r.get("optimizer") or "adam")
