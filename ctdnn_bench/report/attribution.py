@@ -127,10 +127,13 @@ def _metric_row(parts: dict[str, pd.DataFrame], metric: str, setting: str, n_see
 
 
 def _setting(first: pd.Series) -> str:
-    """``"<dataset> neural ODE"`` or ``"<dataset> <architecture> T=<T>"`` of a task's first run."""
+    """``"<dataset> neural ODE"`` or ``"<dataset> <architecture> T=<T>"`` of a task's first run, plus the optimizer
+    where it is not Adam (Table 2 runs the same setting under ADAM and GNvpro)."""
     if first["architecture"] == "node":
         return f"{first['dataset']} neural ODE"
-    return f"{first['dataset']} {first['architecture']} T={first['T']:g}"
+    optimizer = first.get("optimizer", "adam")
+    extra = "" if optimizer in ("adam", None) or pd.isna(optimizer) else f" {optimizer}"
+    return f"{first['dataset']} {first['architecture']} T={first['T']:g}{extra}"
 
 
 def scaling_vs_orthogonality(table: pd.DataFrame) -> pd.DataFrame:

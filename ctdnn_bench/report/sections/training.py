@@ -1,5 +1,5 @@
 """The training-curve sections: error during training per basis (the paper's Figures 2-3) and across Legendre
-degrees (Figures 4-5), one figure per data set with a panel per architecture, at one T.
+degrees (Figures 4-5), one figure per data set with a panel per architecture, at one T per data set.
 
 Curves are the epoch histories of the ADAM runs of Table 2; GNvpro's are drawn against work units in the Table-2
 section (:mod:`ctdnn_bench.report.sections.dto`).
@@ -74,16 +74,17 @@ def _add_dataset_figure(s: Section, spec: CurveSpec, runs: Runs, g: pd.DataFrame
 
 
 def curve_section(ctx: Context, spec: CurveSpec) -> Section:
-    """The section of ``spec``: one figure per data set, at T = 1 (or the smallest T run)."""
+    """The section of ``spec``: one figure per data set, at T = 1 where that data set ran it, else at its smallest T
+    (the standard profile runs ELM and CDR at T = 5 and 10 only)."""
     s = Section(spec.id, spec.title, prose=Prose(spec.id))
     dto = dto_runs(ctx.table, "adam")  # epoch histories; GNvpro's iterations are drawn against work units (Table 2)
     if dto.empty:
         s.notes.append(NO_RUNS)
         return s
-    big_t = curve_t(dto)
-    at_t = dto[dto["T"] == big_t]
-    for ds in datasets(at_t):
-        _add_dataset_figure(s, spec, ctx.inputs.runs, at_t[at_t["dataset"] == ds], big_t)
+    for ds in datasets(dto):
+        g = dto[dto["dataset"] == ds]
+        big_t = curve_t(g)
+        _add_dataset_figure(s, spec, ctx.inputs.runs, g[g["T"] == big_t], big_t)
     return s
 
 
