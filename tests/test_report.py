@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from ctdnn_bench.report import VERDICTS, write_report
@@ -209,3 +210,10 @@ def test_report_renders_with_torch_unimportable(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     html = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert "could not be drawn" not in html and 'id="fig-work-precision"' in html and 'id="fig-bases"' in html
+
+
+def test_curve_figures_are_drawn_at_each_data_sets_own_t() -> None:
+    from ctdnn_bench.report.sections.training import curve_settings
+
+    runs = pd.DataFrame({"dataset": ["dcr", "elm", "elm", "cdr", "cdr"], "T": [1.0, 10.0, 5.0, 1.0, 5.0]})
+    assert curve_settings(runs) == [("elm", 5.0), ("cdr", 1.0), ("dcr", 1.0)]

@@ -81,11 +81,15 @@ def curve_section(ctx: Context, spec: CurveSpec) -> Section:
     if dto.empty:
         s.notes.append(NO_RUNS)
         return s
-    for ds in datasets(dto):
-        g = dto[dto["dataset"] == ds]
-        big_t = curve_t(g)
-        _add_dataset_figure(s, spec, ctx.inputs.runs, g[g["T"] == big_t], big_t)
+    for ds, big_t in curve_settings(dto):
+        _add_dataset_figure(s, spec, ctx.inputs.runs, dto[(dto["dataset"] == ds) & (dto["T"] == big_t)], big_t)
     return s
+
+
+def curve_settings(dto: pd.DataFrame) -> list[tuple[str, float]]:
+    """``(data set, T)`` of each curve figure, data sets in the page's order: T = 1 where that data set ran it, else
+    its smallest T (columns ``dataset``, ``T``)."""
+    return [(ds, curve_t(dto[dto["dataset"] == ds])) for ds in datasets(dto)]
 
 
 def section_curves(ctx: Context) -> Section:
