@@ -69,3 +69,10 @@ def test_adjoint_norm_needs_an_adjoint_neural_ode() -> None:
         ModelConfig(architecture="resnet", adjoint_norm="seminorm")
     with pytest.raises(ConfigError, match="seminorm"):
         ModelConfig(architecture="node", adjoint_norm="semi")
+
+
+def test_trajectory_task_comes_from_the_data_set_registry() -> None:
+    spiral = RunConfig(dataset="spiral", model=ModelConfig(architecture="node", width=2, hidden=(50,)))
+    assert spiral.trajectory
+    assert not RunConfig(dataset="elm").trajectory
+    assert not RunConfig(dataset="my_data.npz").trajectory  # a user's file: a surrogate task

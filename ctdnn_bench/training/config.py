@@ -15,6 +15,7 @@ from typing import Any
 import torch
 
 from ctdnn_bench import validate as v
+from ctdnn_bench.data import DATASETS
 from ctdnn_bench.errors import ConfigError
 from ctdnn_bench.models import ModelConfig
 from ctdnn_bench.variants import run_label, task_signature
@@ -178,7 +179,7 @@ class RunConfig:
             torch.device(self.device)
         except RuntimeError:
             raise ConfigError(f"unknown device {self.device!r}; use cpu, cuda or cuda:N") from None
-        if self.dataset == "spiral" and (self.model.architecture != "node" or self.model.width != 2):
+        if self.trajectory and (self.model.architecture != "node" or self.model.width != 2):
             raise ConfigError(
                 "the spiral task needs architecture 'node' with width 2 (the state is 2-d), got architecture "
                 f"{self.model.architecture!r} with width {self.model.width}; use "
@@ -191,6 +192,14 @@ class RunConfig:
             )
         if not self.label:  # the one vocabulary's name of the run (see ctdnn_bench.variants)
             object.__setattr__(self, "label", run_label(self))
+
+    @property
+    def trajectory(self) -> bool:
+        """Is the data set a trajectory-fitting task (the spiral) rather than a surrogate regression? The data set
+        registry's task kind (:data:`ctdnn_bench.data.DATASETS`); a name it does not hold (a user's file, data passed
+        in memory) is a surrogate task."""
+        spec = DATASETS.get(self.dataset)
+        return spec is not None and spec.task == "trajectory"
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready nested dict (tuples become lists)."""

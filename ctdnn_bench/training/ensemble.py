@@ -41,7 +41,7 @@ def group_signature(cfg: RunConfig) -> str | None:
     initialization, regularization weights and kind, learning rate and its scaling, clipping and ``loss_tol``.
     """
     m, t = cfg.model, cfg.train
-    if cfg.dataset == "spiral" or not hasattr(MODELS[m.architecture], "steps"):
+    if cfg.trajectory or not hasattr(MODELS[m.architecture], "steps"):
         return None
     if t.optimizer not in STACKABLE_OPTIMIZERS or t.iterations or t.patience or t.restore_best or t.lr_step:
         return None  # the revised neural-ODE protocol's schedule, patience and checkpoint are single-run only

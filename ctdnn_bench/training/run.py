@@ -41,7 +41,7 @@ def train(cfg: RunConfig, data: Any, progress: Progress | None = None) -> dict[s
 
     if cfg.train.optimizer == "gnvpro":
         return train_gnvpro(cfg, data, progress)
-    fn = train_spiral if cfg.dataset == "spiral" else train_surrogate
+    fn = train_spiral if cfg.trajectory else train_surrogate
     return fn(cfg, data, progress)
 
 
@@ -142,7 +142,7 @@ def _train_and_record(
     except Exception as exc:  # a bug or bad input, not a divergence: report, write nothing
         return {c.key(): _error_summary(c.key(), c.label, exc) for c in cfgs}
     wall = (time.perf_counter() - t0) / len(cfgs)  # a group's wall time, shared equally
-    baseline = None if cfgs[0].dataset == "spiral" else linear_baseline(data)
+    baseline = None if cfgs[0].trajectory else linear_baseline(data)
     summaries = {}
     for cfg, result in zip(cfgs, results, strict=True):
         is_stalled = stalled(result["history"], cfg.train.stall_ratio)
