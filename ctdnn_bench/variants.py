@@ -61,7 +61,7 @@ TREATMENTS: dict[tuple[str, str], str] = {("regularizer", "l2_time"): " L2t", ("
 TREATMENT_DEFAULTS: dict[str, str] = {"regularizer": "coefficients", "lr_scaling": "none"}
 
 _NOTES: dict[tuple[str, str], str] = {
-    ("monomial", "raw"): "monomials on time [0, T] (the authors' MATLAB)",
+    ("monomial", "raw"): "monomials on time [0, T] (the authors' MATLAB; their v1 neural-ODE code)",
     ("monomial", "unit"): "monomials on time mapped to [0, 1]",
     ("legendre", "symmetric"): "Legendre polynomials on time mapped to [-1, 1]",
     ("static", "unit"): "weights constant in time",
