@@ -196,10 +196,9 @@ GNVPRO_TRAIN: dict[str, object] = {"optimizer": "gnvpro", "alpha1": 1e-5, "alpha
 
 
 def _seeded(dataset: str, model: ModelConfig, train: TrainConfig, seeds: tuple[int, ...]) -> list[RunConfig]:
-    """One run per seed; a seed sets both the initialization and the minibatch order. The label is the config's
-    :func:`~ctdnn_bench.variants.run_label` (never chosen by hand)."""
-    label = run_label(RunConfig(dataset=dataset, model=model, train=train))
-    return [RunConfig(dataset=dataset, model=model, train=train, seed_init=s, seed_batch=s, label=label) for s in seeds]
+    """One run per seed; a seed sets both the initialization and the minibatch order. No label is passed: a
+    RunConfig labels itself by :func:`~ctdnn_bench.variants.run_label` (never chosen by hand)."""
+    return [RunConfig(dataset=dataset, model=model, train=train, seed_init=s, seed_batch=s) for s in seeds]
 
 
 def _dto(

@@ -19,12 +19,12 @@ from ctdnn_bench.report.labels import LABEL_NOTES, NODE_LABELS, dataset_name, no
 from ctdnn_bench.report.paired import MIN_CI_N
 from ctdnn_bench.report.reference import TABLE4_AUTHORS
 from ctdnn_bench.report.view import Cell, HtmlTable, fmt
-from ctdnn_bench.variants import TABLE4_VARIANTS
+from ctdnn_bench.variants import NODE_VARIANTS, TABLE4_VARIANTS
 
 #: Rows of Table 4 (labels of :data:`ctdnn_bench.variants.TABLE4_VARIANTS`).
 TABLE4_LABELS = tuple(v.label for v in TABLE4_VARIANTS)
 #: Labels only Table 4 runs: a neural-ODE task with none of them belongs to the ``node`` experiment alone.
-_SWEEP_ONLY = ("legendre d=4", "legendre d=5", "monomial[0,1] d=4", "monomial[0,1] d=5")
+_SWEEP_ONLY = tuple(lab for lab in TABLE4_LABELS if lab not in {v.label for v in NODE_VARIANTS})
 
 
 def mean_ci(values: pd.Series | list[float], level: float = 0.95) -> tuple[float, float, float, int]:
