@@ -195,7 +195,7 @@ def test_run_harness_stores_pytest_benchmark_json(tmp_path: Path, monkeypatch: p
     from ctdnn_bench.computed import COMPUTED
     from ctdnn_bench.harness import passes
     from ctdnn_bench.harness.cases import BY_NAME
-    from ctdnn_bench.report.inputs import load_pytest_benchmark
+    from ctdnn_bench.report.bench_inputs import load_pytest_benchmark
 
     cases = (BY_NAME["resnet-legendre-d3"], BY_NAME["node-legendre-d3-dopri5-otd"])
     monkeypatch.setattr(passes, "ROUNDS", {"node": 1, "fixed": 2})

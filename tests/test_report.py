@@ -217,3 +217,30 @@ def test_curve_figures_are_drawn_at_each_data_sets_own_t() -> None:
 
     runs = pd.DataFrame({"dataset": ["dcr", "elm", "elm", "cdr", "cdr"], "T": [1.0, 10.0, 5.0, 1.0, 5.0]})
     assert curve_settings(runs) == [("elm", 5.0), ("cdr", 1.0), ("dcr", 1.0)]
+
+
+def test_attribution_rows_are_ordered_by_their_fields_not_by_parsing_the_setting_name() -> None:
+    from ctdnn_bench.report.sections.verdicts import _setting_order
+
+    rows = pd.DataFrame(
+        {
+            "setting": [
+                "spiral neural ODE",
+                "cdr resnet T=10",
+                "cdr resnet T=5 gnvpro",
+                "cdr resnet T=5",
+                "elm resnet T=5",
+            ],
+            "dataset": ["spiral", "cdr", "cdr", "cdr", "elm"],
+            "architecture": ["node", "resnet", "resnet", "resnet", "resnet"],
+            "T": [25.0, 10.0, 5.0, 5.0, 5.0],
+            "optimizer": ["rmsprop", "adam", "gnvpro", "adam", "adam"],
+        }
+    )
+    assert _setting_order(rows)["setting"].tolist() == [
+        "elm resnet T=5",
+        "cdr resnet T=5",
+        "cdr resnet T=5 gnvpro",
+        "cdr resnet T=10",
+        "spiral neural ODE",
+    ]

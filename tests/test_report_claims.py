@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from ctdnn_bench.conditioning import conditioning_table
+from ctdnn_bench.report import attribution
 from ctdnn_bench.report import claims as cl
 from ctdnn_bench.report import paired as st
 from ctdnn_bench.report.claims import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED
@@ -482,7 +483,7 @@ def three_variants(raw: float, unit: float, leg: float, big_t: float = 5.0) -> p
 
 
 def test_attribution_names_time_scaling() -> None:
-    attr = cl.scaling_vs_orthogonality(three_variants(0.4, 0.1, 0.1))
+    attr = attribution.scaling_vs_orthogonality(three_variants(0.4, 0.1, 0.1))
     row = attr[attr["metric"] == "test error (mean)"].iloc[0]
     assert row["time scaling"] == pytest.approx(4.0)
     assert row["orthogonality"] == pytest.approx(1.0)
@@ -490,31 +491,31 @@ def test_attribution_names_time_scaling() -> None:
 
 
 def test_attribution_names_orthogonality_and_both() -> None:
-    row = cl.scaling_vs_orthogonality(three_variants(0.4, 0.4, 0.1)).iloc[0]
+    row = attribution.scaling_vs_orthogonality(three_variants(0.4, 0.4, 0.1)).iloc[0]
     assert row["dominant effect"] == "orthogonality"
-    row = cl.scaling_vs_orthogonality(three_variants(0.8, 0.4, 0.1)).iloc[0]
+    row = attribution.scaling_vs_orthogonality(three_variants(0.8, 0.4, 0.1)).iloc[0]
     assert row["dominant effect"] == "both, mostly orthogonality"
 
 
 def test_attribution_failed_fraction_is_a_difference() -> None:
     t = three_variants(0.1, 0.1, 0.1)
     t.loc[t["label"] == "monomial d=3", "failed"] = True
-    row = cl.scaling_vs_orthogonality(t).set_index("metric").loc["failed fraction"]
+    row = attribution.scaling_vs_orthogonality(t).set_index("metric").loc["failed fraction"]
     assert row["time scaling"] == pytest.approx(1.0) and row["orthogonality"] == pytest.approx(0.0)
     assert row["dominant effect"] == "time scaling"
 
 
 def test_attribution_skips_t_equal_one_and_reads_node_runs_by_the_same_labels() -> None:
-    assert cl.scaling_vs_orthogonality(three_variants(0.4, 0.1, 0.1, big_t=1.0)).empty
+    assert attribution.scaling_vs_orthogonality(three_variants(0.4, 0.1, 0.1, big_t=1.0)).empty
     t = frame(
         node("monomial d=3", 0, 9000.0, T=25.0),  # raw time [0, T], as in Table 2
         node("monomial[0,1] d=3", 0, 1000.0, T=25.0),
         node(cl.LEGENDRE, 0, 1000.0, T=25.0),
     )
-    attr = cl.scaling_vs_orthogonality(t)
+    attr = attribution.scaling_vs_orthogonality(t)
     nfe = attr[attr["metric"] == "training NFE (mean)"].iloc[0]
     assert nfe["time scaling"] == pytest.approx(9.0) and nfe["dominant effect"] == "time scaling"
-    assert "time scaling in 1/1" in cl.attribution_summary(attr[attr["metric"] == "training NFE (mean)"])
+    assert "time scaling in 1/1" in attribution.attribution_summary(attr[attr["metric"] == "training NFE (mean)"])
 
 
 # ---------------------------------------------------------------------------------------------- evaluation

@@ -8,7 +8,8 @@ import shutil
 from pathlib import Path
 
 from ctdnn_bench.report import build_page, load_inputs, write_report
-from ctdnn_bench.report.inputs import describe_benchmark, load_asv, load_pytest_benchmark, load_runs
+from ctdnn_bench.report.bench_inputs import describe_benchmark, load_asv, load_pytest_benchmark
+from ctdnn_bench.report.inputs import load_runs
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report" / "results"
 

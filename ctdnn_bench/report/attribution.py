@@ -101,7 +101,9 @@ def _variants(g: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], int] | None:
     return {k: v[v["seed_init"].isin(seeds)] for k, v in parts.items()}, len(seeds)
 
 
-def _metric_row(parts: dict[str, pd.DataFrame], metric: str, setting: str, n_seeds: int) -> dict[str, Any] | None:
+def _metric_row(
+    parts: dict[str, pd.DataFrame], metric: str, setting: dict[str, Any], n_seeds: int
+) -> dict[str, Any] | None:
     """One row of :func:`scaling_vs_orthogonality` for ``metric``; None for a difference metric equal in all three
     variants."""
     fn, kind = ATTRIBUTION_METRICS[metric]
@@ -113,7 +115,7 @@ def _metric_row(parts: dict[str, pd.DataFrame], metric: str, setting: str, n_see
     else:
         scaling, ortho = _ratio(raw, unit), _ratio(unit, leg)
     return {
-        "setting": setting,
+        **setting,
         "metric": metric,
         "kind": kind,
         "seeds": n_seeds,
@@ -126,14 +128,19 @@ def _metric_row(parts: dict[str, pd.DataFrame], metric: str, setting: str, n_see
     }
 
 
-def _setting(first: pd.Series) -> str:
-    """``"<dataset> neural ODE"`` or ``"<dataset> <architecture> T=<T>"`` of a task's first run, plus the optimizer
-    where it is not Adam (Table 2 runs the same setting under ADAM and GNvpro)."""
-    if first["architecture"] == "node":
-        return f"{first['dataset']} neural ODE"
+def _setting(first: pd.Series) -> dict[str, Any]:
+    """The task of a first run: ``setting`` (``"<dataset> neural ODE"`` or ``"<dataset> <architecture> T=<T>"``, plus
+    the optimizer where it is not Adam: Table 2 runs the same setting under ADAM and GNvpro) and the fields it is
+    named from (``dataset``, ``architecture``, ``T``, ``optimizer``), by which rows are ordered."""
     optimizer = first.get("optimizer", "adam")
-    extra = "" if optimizer in ("adam", None) or pd.isna(optimizer) else f" {optimizer}"
-    return f"{first['dataset']} {first['architecture']} T={first['T']:g}{extra}"
+    optimizer = "adam" if optimizer is None or pd.isna(optimizer) else str(optimizer)
+    fields = {"dataset": first["dataset"], "architecture": first["architecture"], "T": float(first["T"])}
+    if first["architecture"] == "node":
+        name = f"{first['dataset']} neural ODE"
+    else:
+        extra = "" if optimizer == "adam" else f" {optimizer}"
+        name = f"{first['dataset']} {first['architecture']} T={first['T']:g}{extra}"
+    return {"setting": name, **fields, "optimizer": optimizer}
 
 
 def scaling_vs_orthogonality(table: pd.DataFrame) -> pd.DataFrame:
@@ -147,9 +154,10 @@ def scaling_vs_orthogonality(table: pd.DataFrame) -> pd.DataFrame:
     if it is >= 1.25 either way, a difference if it is >= 0.1.
 
     ``table`` is the run table (columns ``label, task, architecture, dataset, T, seed_init, status, failed,
-    test_rel_err, grad_norm_peak, nfe_train``). Returns one row per task and metric with columns ``setting, metric,
-    kind, seeds, monomial [0,T], monomial [0,1], Legendre, time scaling, orthogonality, dominant effect`` (empty,
-    without columns, when no task has all three variants).
+    test_rel_err, grad_norm_peak, nfe_train``). Returns one row per task and metric with columns ``setting`` (and
+    ``dataset, architecture, T, optimizer``, what it names), ``metric, kind, seeds, monomial [0,T], monomial [0,1],
+    Legendre, time scaling, orthogonality, dominant effect`` (empty, without columns, when no task has all three
+    variants).
     """
     rows: list[dict[str, Any]] = []
     if table.empty or not all(c in table.columns for c in ("label", "task", "architecture")):

@@ -15,13 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from ctdnn_bench.report.bench_inputs import (
-    BENCH_PHASES,
-    describe_benchmark,
-    latest_benchmarks,
-    load_asv,
-    load_pytest_benchmark,
-)
+from ctdnn_bench.report.bench_inputs import load_asv, load_pytest_benchmark
 from ctdnn_bench.report.evidence import reference_stalls, run_measures
 from ctdnn_bench.store import ResultsStore, tidy_row
 from ctdnn_bench.variants import TREATMENT_DEFAULTS as LATE_TRAIN_DEFAULTS  # noqa: F401  (importable from here)
@@ -200,17 +194,12 @@ def load_inputs(results_dir: str | Path, profile: str | None = None) -> Inputs:
 
 
 __all__ = [
-    "BENCH_PHASES",
     "Conditioning",
     "Inputs",
     "Runs",
     "WorkPrecision",
-    "describe_benchmark",
-    "latest_benchmarks",
-    "load_asv",
     "load_conditioning",
     "load_inputs",
-    "load_pytest_benchmark",
     "load_runs",
     "load_workprecision",
     "task_signature",

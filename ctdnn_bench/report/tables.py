@@ -15,24 +15,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ctdnn_bench.report.cells import mean_ci_text, stat_cell
+from ctdnn_bench.report.cells import stat_cell
 from ctdnn_bench.report.labels import (
     DTO_LABELS,
     LABEL_NOTES,
-    NODE_LABELS,
     STANDIN,
     TABLE2_ARCHS,
     budget_of,
     dataset_key,
     dataset_name,
-    node_order,
     optimizer_name,
     optimizer_of,
     optimizer_rank,
 )
 from ctdnn_bench.report.paired import MIN_CI_N
-from ctdnn_bench.report.reference import BASELINES, COUNT_COLUMNS, EXPECTED_THETA, reference_table
-from ctdnn_bench.report.table4 import node_table
+from ctdnn_bench.report.reference import BASELINES, EXPECTED_THETA
 from ctdnn_bench.report.view import Cell, HtmlTable, fmt
 
 #: A Table-2 task: ``(dataset, T, architecture, optimizer, budget)`` and its runs.
@@ -262,7 +259,7 @@ def _attribution_row(r: pd.Series, kind: str) -> list[Cell]:
 
 
 def attribution_tables(attr: pd.DataFrame) -> list[HtmlTable]:
-    """One table per metric of :func:`ctdnn_bench.report.claims.scaling_vs_orthogonality` (columns ``metric``,
+    """One table per metric of :func:`ctdnn_bench.report.attribution.scaling_vs_orthogonality` (columns ``metric``,
     ``kind``, ``setting``, ``seeds``, the three variants, ``time scaling``, ``orthogonality``, ``dominant effect``)."""
     out = []
     for metric, g in attr.groupby("metric", sort=False):
@@ -279,27 +276,11 @@ def attribution_tables(attr: pd.DataFrame) -> list[HtmlTable]:
 
 
 __all__ = [
-    "COUNT_COLUMNS",
-    "DTO_LABELS",
-    "EXPECTED_THETA",
-    "NODE_LABELS",
-    "STANDIN",
-    "TABLE2_ARCHS",
-    "Cell",
-    "HtmlTable",
+    "ATTRIBUTION_HEADER",
     "attribution_tables",
-    "budget_of",
     "conditioning_html",
-    "dataset_name",
     "dto_tasks",
-    "fmt",
     "frame_table",
-    "mean_ci_text",
-    "node_order",
-    "node_table",
-    "optimizer_of",
-    "reference_table",
-    "stat_cell",
     "table2",
     "table3",
 ]

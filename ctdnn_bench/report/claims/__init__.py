@@ -24,21 +24,13 @@ How every empirical claim (C1-C4, C6) is decided:
 4. **Failures are kept.** Runs that diverged or hit the solver's budget stay in: censored at their NFE (C1), counted
    as failures (C2, C3) or given the error of predicting zero (relative error ``FAIL_ERROR``) for accuracy.
 
-The scaling-vs-orthogonality attribution lives in :mod:`ctdnn_bench.report.attribution`; its names are re-exported
-here for the modules that still import them from this package.
+The scaling-vs-orthogonality attribution is not a claim rule: it lives in :mod:`ctdnn_bench.report.attribution`.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from ctdnn_bench.report.attribution import (
-    ATTRIBUTION_METRICS,
-    EFFECT_DIFF,
-    EFFECT_RATIO,
-    attribution_summary,
-    scaling_vs_orthogonality,
-)
 from ctdnn_bench.report.claims.base import (
     ARCHS,
     DTO_ARCHS,
@@ -141,7 +133,6 @@ def evaluate_claims(table: pd.DataFrame, conditioning: pd.DataFrame | None = Non
 __all__ = [
     "ALPHA",
     "ARCHS",
-    "ATTRIBUTION_METRICS",
     "C1_REJECT",
     "C1_RULE",
     "C1_SUPPORT",
@@ -161,8 +152,6 @@ __all__ = [
     "C6_RULE",
     "CLAIMS",
     "DTO_ARCHS",
-    "EFFECT_DIFF",
-    "EFFECT_RATIO",
     "FAIL_ERROR",
     "INCONCLUSIVE",
     "LEGENDRE",
@@ -182,7 +171,6 @@ __all__ = [
     "Gate",
     "Paired",
     "Result",
-    "attribution_summary",
     "claim_c1",
     "claim_c2",
     "claim_c3",
@@ -195,5 +183,4 @@ __all__ = [
     "growth_per_degree",
     "paired_effect",
     "paper_roles",
-    "scaling_vs_orthogonality",
 ]

@@ -14,19 +14,22 @@ import pandas as pd
 
 from ctdnn_bench.report import claims as cl
 from ctdnn_bench.report import factors as fa
+from ctdnn_bench.report.attribution import scaling_vs_orthogonality
 from ctdnn_bench.report.inputs import Inputs, Runs
 from ctdnn_bench.report.labels import DTO_LABELS, dataset_key
 
 
 @dataclass(frozen=True)
 class Context:
-    """One page's inputs, date line and rendering environment, and the verdicts and factor effects drawn from them."""
+    """One page's inputs, date line and rendering environment, and what is drawn from them once: the verdicts, the
+    factor effects (factorial runs) or else the three-arm attribution rows (both empty when not computed)."""
 
     inputs: Inputs
     generated: str
     env: dict[str, Any]
     claims: list[cl.Claim]
     effects: pd.DataFrame
+    attribution: pd.DataFrame
 
     @property
     def table(self) -> pd.DataFrame:
@@ -35,11 +38,13 @@ class Context:
 
 
 def make_context(inputs: Inputs, generated: str, env: dict[str, Any]) -> Context:
-    """Evaluate the claims and, when the factorial experiment ran, its factor effects."""
+    """Evaluate the claims and, when the factorial experiment ran, its factor effects, else the three-arm
+    attribution (scaling vs orthogonality)."""
     table = inputs.runs.table
     claims = cl.evaluate_claims(table, inputs.conditioning.table)
     effects = fa.factor_effects(table) if fa.has_factorial(table) else pd.DataFrame()
-    return Context(inputs, generated, env, claims, effects)
+    attribution = scaling_vs_orthogonality(table) if effects.empty else pd.DataFrame()
+    return Context(inputs, generated, env, claims, effects, attribution)
 
 
 def pick_task(df: pd.DataFrame) -> pd.DataFrame:

@@ -16,7 +16,8 @@ import pandas as pd
 from ctdnn_bench.report import figures as fg
 from ctdnn_bench.report import harness_figures as hf
 from ctdnn_bench.report import tables as tb
-from ctdnn_bench.report.inputs import WorkPrecision, latest_benchmarks
+from ctdnn_bench.report.bench_inputs import latest_benchmarks
+from ctdnn_bench.report.inputs import WorkPrecision
 from ctdnn_bench.report.sections.common import Context
 from ctdnn_bench.report.view import Details, Prose, Section, add_figure, safe, svg_figure
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from ctdnn_bench.report import claims as cl
 from ctdnn_bench.report import factors as fa
+from ctdnn_bench.report.attribution import attribution_summary
 from ctdnn_bench.report.cells import n_stalled
 from ctdnn_bench.report.labels import STANDIN, budget_of, dataset_name, values
 from ctdnn_bench.report.sections.common import Context
@@ -70,7 +70,7 @@ def standin_warning(table: pd.DataFrame) -> str:
 def attribution_headline(ctx: Context) -> tuple[str, str]:
     """Title and one-line answer of the attribution (factorial analysis when it ran, else the three-arm one)."""
     if ctx.effects.empty:
-        return "Time scaling or orthogonality?", cl.attribution_summary(cl.scaling_vs_orthogonality(ctx.table))
+        return "Time scaling or orthogonality?", attribution_summary(ctx.attribution)
     return "Why does Legendre help?", " ".join(fa.gap_sentences(ctx.effects)) or "see the factor analysis"
 
 

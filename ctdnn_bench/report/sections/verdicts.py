@@ -2,7 +2,7 @@
 
 The claims are rendered by the page template from ``Context.claims``; here is only their introduction. The
 attribution is the factor analysis when the factorial experiment ran (:mod:`ctdnn_bench.report.factors`), else the
-three-arm comparison of :func:`ctdnn_bench.report.claims.scaling_vs_orthogonality`.
+three-arm comparison of :func:`ctdnn_bench.report.attribution.scaling_vs_orthogonality`.
 """
 
 from __future__ import annotations
@@ -11,15 +11,15 @@ from functools import partial
 
 import pandas as pd
 
-from ctdnn_bench.report import claims as cl
 from ctdnn_bench.report import factors as fa
 from ctdnn_bench.report import tables as tb
+from ctdnn_bench.report.attribution import attribution_summary
 from ctdnn_bench.report.evidence import FLAT_REL, FLAT_TAIL, MIN_SEEDS, PAPER_BUDGET
 from ctdnn_bench.report.inputs import Conditioning
 from ctdnn_bench.report.labels import dataset_rank
 from ctdnn_bench.report.paired import ALPHA, N_RESAMPLES
 from ctdnn_bench.report.sections.common import Context
-from ctdnn_bench.report.view import Prose, Section, safe
+from ctdnn_bench.report.view import HtmlTable, Prose, Section, safe
 
 FACTORS_TITLE = "Why does Legendre help? Scaling, centering, orthogonality, learning rate and regularizer"
 EQUILIBRATED_CAPTION = (
@@ -46,29 +46,28 @@ def section_claims(ctx: Context) -> Section:
 def section_attribution(ctx: Context) -> Section:
     """The factor analysis when the factorial experiment ran, else the three-arm attribution."""
     if ctx.effects.empty:
-        return section_three_arm(ctx.table)
+        return section_three_arm(ctx.attribution)
     return section_factors(ctx.effects, ctx.inputs.conditioning)
 
 
-def _setting_key(setting: str) -> tuple[int, str, float]:
-    """Sort key of an attribution setting ``"<dataset> <words> T=<T>"``: real data sets first, then the toy one."""
-    words = setting.split()
-    big_t = float(words[-1][2:]) if words[-1].startswith("T=") else 0.0
-    return dataset_rank(words[0], toy_last=True), " ".join(words[1:-1]), big_t
+def _setting_order(attr: pd.DataFrame) -> pd.DataFrame:
+    """``attr`` ordered by setting: real data sets first (the page's order), then the toy one; then architecture, T
+    and optimizer."""
+    rank = attr["dataset"].map(lambda d: dataset_rank(d, toy_last=True))
+    order = attr.assign(_r=rank).sort_values(["_r", "architecture", "T", "optimizer"], kind="stable")
+    return order.drop(columns="_r")
 
 
-def section_three_arm(table: pd.DataFrame) -> Section:
-    """Time scaling vs orthogonality, computed from the three monomial/Legendre variants."""
+def section_three_arm(attr: pd.DataFrame) -> Section:
+    """Time scaling vs orthogonality: the rows of :func:`ctdnn_bench.report.attribution.scaling_vs_orthogonality`."""
     s = Section("attribution", "Time scaling or orthogonality?", prose=Prose("attribution"))
-    attr = cl.scaling_vs_orthogonality(table)
-    s.intro.append(cl.attribution_summary(attr))
+    s.intro.append(attribution_summary(attr))
     if not attr.empty:
-        attr = attr.assign(_o=attr["setting"].map(_setting_key)).sort_values("_o", kind="stable")
-        s.tables += tb.attribution_tables(attr.drop(columns="_o"))
+        s.tables += tb.attribution_tables(_setting_order(attr))
     return s
 
 
-def _effect_tables(effects: pd.DataFrame) -> list[tb.HtmlTable]:
+def _effect_tables(effects: pd.DataFrame) -> list[HtmlTable]:
     """One table per outcome: effects (rows) per task (columns), as ``mean [95% CI] (n)`` texts."""
     out = []
     for outcome, g in effects.groupby("outcome", sort=False):
