@@ -30,17 +30,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ctdnn_bench.errors import ResultsError, UnwritableError
-from ctdnn_bench.record import SCHEMA, RunRecord, is_newer, record_problem, tidy_row
+from ctdnn_bench.record import RunRecord, is_newer, record_problem
 
-__all__ = [
-    "SCHEMA",
-    "ResultsStore",
-    "RunRecord",
-    "check_writable_dir",
-    "is_newer",
-    "record_problem",
-    "tidy_row",
-]
+__all__ = ["ResultsStore", "check_writable_dir"]
 #: A claim not refreshed for this long belongs to a process that is gone (a machine that died, a killed job).
 CLAIM_STALE_S = 600.0
 #: How often a running claim is refreshed; well below CLAIM_STALE_S.

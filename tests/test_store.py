@@ -20,8 +20,9 @@ from ctdnn_bench import store as store_module
 from ctdnn_bench.cli import main
 from ctdnn_bench.data.identity import data_identity
 from ctdnn_bench.models import ModelConfig
+from ctdnn_bench.record import record_problem
 from ctdnn_bench.runner import run_sweep
-from ctdnn_bench.store import ResultsStore, record_problem
+from ctdnn_bench.store import ResultsStore
 from ctdnn_bench.training import RunConfig, TrainConfig
 
 FIXTURE_RUNS = Path(__file__).parent / "fixtures" / "report" / "results" / "runs"

@@ -15,9 +15,10 @@ from typing import Any
 
 import pandas as pd
 
+from ctdnn_bench.record import tidy_row
 from ctdnn_bench.report.bench_inputs import load_asv, load_pytest_benchmark
 from ctdnn_bench.report.evidence import reference_stalls, run_measures
-from ctdnn_bench.store import ResultsStore, tidy_row
+from ctdnn_bench.store import ResultsStore
 from ctdnn_bench.variants import TREATMENT_DEFAULTS as LATE_TRAIN_DEFAULTS  # noqa: F401  (importable from here)
 from ctdnn_bench.variants import task_signature
 
@@ -28,7 +29,7 @@ class Runs:
 
     Attributes:
         records: the records as read (dicts; see :mod:`ctdnn_bench.store`), by key.
-        table: one row per run: :func:`ctdnn_bench.store.tidy_row` plus ``task`` (:func:`task_signature`),
+        table: one row per run: :func:`ctdnn_bench.record.tidy_row` plus ``task`` (:func:`task_signature`),
             ``experiment`` (first tag), ``stalled_ref`` (finished, but stuck against the linear baseline or the
             best variant on the same task and seed), ``failed`` (diverged or ``stalled_ref``), ``grad_norm_peak``
             (largest coefficient-gradient norm seen), ``nfe_train`` (forward + backward training NFE),
